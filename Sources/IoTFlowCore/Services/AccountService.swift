@@ -1,0 +1,227 @@
+/// Registration, login, tokens and user administration.
+public struct AccountService: Sendable {
+    let deps: Dependencies
+
+    /// Creates the service.
+    public init(_ deps: Dependencies) {
+        self.deps = deps
+    }
+
+    private static let loginFailure = IoTFlowError.unauthorized("Invalid username or password.")
+
+    /// Registers a user and signs them in.
+    public func register(_ body: JSONValue) async throws -> (user: User, token: String) {
+        let fields = try FieldReader(body: body)
+        let username = try fields.requiredString("username", maxLength: 80)
+        try AccountRules.validateUsername(username)
+        let email = try AccountRules.normalizedEmail(try fields.requiredString("email", maxLength: 254))
+        guard case .string(let password)? = fields.object["password"] else {
+            throw IoTFlowError.badRequest("Field 'password' is required and must be a string.")
+        }
+        try AccountRules.validatePassword(password)
+        let hash = try await self.deps.passwords.hash(password)
+        let now = self.deps.clock.nowMilliseconds()
+        let user: User
+        do {
+            user = try await self.deps.registry.createUser(
+                NewUser(publicID: Secrets.newPublicUserID(), username: username, email: email, passwordHash: hash, isAdmin: false, createdAt: now)
+            )
+        } catch let violation as UniqueViolation {
+            throw IoTFlowError.conflict("That \(violation.field) is already registered.")
+        }
+        let token = try await self.issueToken(for: user, now: now)
+        self.deps.events.record(
+            Event(type: EventType.userRegistered, timestamp: now, userPublicID: user.publicID, details: ["username": .string(username)]))
+        return (user, token)
+    }
+
+    /// Creates a user from the command line (may be an admin); same rules as registration.
+    public func createUser(username: String, email: String, password: String, isAdmin: Bool) async throws -> User {
+        try AccountRules.validateUsername(username)
+        let normalized = try AccountRules.normalizedEmail(email)
+        try AccountRules.validatePassword(password)
+        let hash = try await self.deps.passwords.hash(password)
+        let now = self.deps.clock.nowMilliseconds()
+        do {
+            let user = try await self.deps.registry.createUser(
+                NewUser(
+                    publicID: Secrets.newPublicUserID(), username: username, email: normalized, passwordHash: hash, isAdmin: isAdmin, createdAt: now)
+            )
+            self.deps.events.record(
+                Event(type: EventType.userRegistered, timestamp: now, userPublicID: user.publicID, details: ["username": .string(username)]))
+            return user
+        } catch let violation as UniqueViolation {
+            throw IoTFlowError.conflict("That \(violation.field) is already registered.")
+        }
+    }
+
+    /// Checks a username-or-email and password; the same 401 for every kind of failure.
+    public func login(_ body: JSONValue) async throws -> (user: User, token: String) {
+        let fields = try FieldReader(body: body)
+        let login = try fields.requiredString("username", maxLength: 254)
+        guard case .string(let password)? = fields.object["password"] else {
+            throw IoTFlowError.badRequest("Field 'password' is required and must be a string.")
+        }
+        guard var user = try await self.deps.registry.user(login: login) else {
+            // Check a decoy hash so an unknown name costs as much as a wrong password: timing does not
+            // reveal which usernames exist.
+            _ = try? await self.deps.passwords.verify(password, hash: self.deps.passwords.decoyHash)
+            throw Self.loginFailure
+        }
+        guard try await self.deps.passwords.verify(password, hash: user.passwordHash), user.isActive else {
+            throw Self.loginFailure
+        }
+        let now = self.deps.clock.nowMilliseconds()
+        user.lastLogin = now
+        try await self.deps.registry.updateUser(user)
+        let token = try await self.issueToken(for: user, now: now)
+        self.deps.events.record(Event(type: EventType.userLogin, timestamp: now, userPublicID: user.publicID))
+        return (user, token)
+    }
+
+    /// Revokes the token.
+    public func logout(token: String) async throws {
+        try await self.deps.registry.deleteToken(hash: Secrets.sha256Hex(token))
+    }
+
+    /// The active user owning this bearer token; 401 otherwise.
+    public func authenticate(token: String) async throws -> User {
+        let hash = Secrets.sha256Hex(token)
+        guard let user = try await self.deps.registry.user(tokenHash: hash, now: self.deps.clock.nowMilliseconds()), user.isActive else {
+            throw IoTFlowError.unauthorized("The bearer token is invalid, expired or revoked; log in again.")
+        }
+        return user
+    }
+
+    /// The active user with this public id, for the legacy `X-User-ID` header; 401 otherwise.
+    public func authenticate(legacyUserID: String) async throws -> User {
+        guard Self.isPublicID(legacyUserID), let user = try await self.deps.registry.user(publicID: legacyUserID), user.isActive else {
+            throw IoTFlowError.unauthorized("Unknown or inactive user in X-User-ID.")
+        }
+        return user
+    }
+
+    /// A user the principal may see.
+    public func user(publicID: String, principal: Principal) async throws -> User {
+        let user = try await self.findUser(publicID)
+        try Access.requireSelfOrAdmin(user, principal)
+        return user
+    }
+
+    /// A page of all users (admin).
+    public func users(paging: Paging, principal: Principal) async throws -> (users: [User], total: Int) {
+        try Access.requireAdmin(principal)
+        return try await self.deps.registry.users(limit: paging.limit, offset: paging.offset)
+    }
+
+    /// Updates email, username, password, and for admins `is_active`/`is_admin`.
+    public func update(publicID: String, body: JSONValue, principal: Principal) async throws -> User {
+        var user = try await self.findUser(publicID)
+        try Access.requireSelfOrAdmin(user, principal)
+        let fields = try FieldReader(body: body)
+        let wasActive = user.isActive
+        var changed: [String] = []
+        if let username = try fields.optionalString("username", maxLength: 80) {
+            try AccountRules.validateUsername(username)
+            user.username = username
+            changed.append("username")
+        }
+        if let email = try fields.optionalString("email", maxLength: 254) {
+            user.email = try AccountRules.normalizedEmail(email)
+            changed.append("email")
+        }
+        let isActive = try fields.optionalBool("is_active")
+        let isAdmin = try fields.optionalBool("is_admin")
+        if (isActive != nil || isAdmin != nil) && !principal.isAdmin {
+            throw IoTFlowError.forbidden("Only an administrator may change 'is_active' or 'is_admin'.")
+        }
+        var newPassword: String?
+        if let password = fields.object["password"], password != .null {
+            guard case .string(let text) = password else { throw IoTFlowError.badRequest("Field 'password' must be a string.") }
+            try AccountRules.validatePassword(text)
+            newPassword = text
+        }
+        if let newPassword {
+            user.passwordHash = try await self.deps.passwords.hash(newPassword)
+            changed.append("password")
+        }
+        if let isActive {
+            user.isActive = isActive
+            changed.append("is_active")
+        }
+        if let isAdmin {
+            user.isAdmin = isAdmin
+            changed.append("is_admin")
+        }
+        let now = self.deps.clock.nowMilliseconds()
+        user.updatedAt = now
+        do {
+            try await self.deps.registry.updateUser(user)
+        } catch let violation as UniqueViolation {
+            throw IoTFlowError.conflict("That \(violation.field) is already registered.")
+        }
+        if wasActive && !user.isActive {
+            try await self.deps.registry.deleteTokens(userID: user.id)
+        }
+        if wasActive != user.isActive {
+            await self.deps.cache.invalidateDevices(ownerID: user.id)
+        }
+        self.deps.events.record(
+            Event(type: EventType.userUpdated, timestamp: now, userPublicID: user.publicID, details: ["fields": .array(changed.map { .string($0) })])
+        )
+        return user
+    }
+
+    /// Deletes a non-admin user with everything it owns (admin only).
+    public func delete(publicID: String, principal: Principal) async throws {
+        try Access.requireAdmin(principal)
+        let user = try await self.findUser(publicID)
+        guard !user.isAdmin else { throw IoTFlowError.forbidden("Administrators cannot be deleted; remove 'is_admin' first.") }
+        let deviceIDs = try await self.deps.registry.deviceIDs(ownerID: user.id)
+        try await self.deps.telemetry.deleteAll(deviceIDs: deviceIDs)
+        try await self.deps.registry.deleteUser(id: user.id)
+        await self.deps.cache.invalidateDevices(ownerID: user.id)
+        for id in deviceIDs { await self.deps.cache.invalidateLatest(deviceID: id) }
+        self.deps.events.record(
+            Event(
+                type: EventType.userDeleted, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: user.publicID,
+                details: ["username": .string(user.username)])
+        )
+    }
+
+    /// Activates or deactivates a non-admin user (admin only); deactivation revokes its tokens.
+    public func setActive(publicID: String, active: Bool, principal: Principal) async throws -> User {
+        try Access.requireAdmin(principal)
+        var user = try await self.findUser(publicID)
+        guard !user.isAdmin else { throw IoTFlowError.forbidden("Administrators cannot be deactivated or activated here.") }
+        let now = self.deps.clock.nowMilliseconds()
+        user.isActive = active
+        user.updatedAt = now
+        try await self.deps.registry.updateUser(user)
+        if !active { try await self.deps.registry.deleteTokens(userID: user.id) }
+        await self.deps.cache.invalidateDevices(ownerID: user.id)
+        self.deps.events.record(
+            Event(type: active ? EventType.userActivated : EventType.userDeactivated, timestamp: now, userPublicID: user.publicID))
+        return user
+    }
+
+    /// Whether `text` has the shape of a public user id.
+    public static func isPublicID(_ text: String) -> Bool {
+        text.utf8.count == 32
+            && text.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+    }
+
+    func findUser(_ publicID: String) async throws -> User {
+        guard Self.isPublicID(publicID), let user = try await self.deps.registry.user(publicID: publicID) else {
+            throw IoTFlowError.notFound("User \(publicID.prefix(64)) was not found.")
+        }
+        return user
+    }
+
+    private func issueToken(for user: User, now: Int64) async throws -> String {
+        let token = Secrets.newToken()
+        let expiresAt = now + Int64(self.deps.settings.tokenLifetimeSeconds) * 1000
+        try await self.deps.registry.createToken(hash: Secrets.sha256Hex(token), userID: user.id, createdAt: now, expiresAt: expiresAt)
+        return token
+    }
+}

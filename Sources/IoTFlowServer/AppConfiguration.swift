@@ -1,0 +1,94 @@
+import Logging
+
+/// Everything `iotflow serve` can be told, from the environment (names as in ARCHITECTURE.md) or flags.
+public struct AppConfiguration: Sendable {
+    /// Interface to listen on (`HOST`).
+    public var host: String = "127.0.0.1"
+    /// Port (`PORT`).
+    public var port: Int = 5000
+    /// Folder of the embedded database (`IOTFLOW_DATA_DIR`).
+    public var dataDirectory: String = "./data"
+    /// Operator token for `Authorization: admin <token>` (`IOTFLOW_ADMIN_TOKEN`); nil disables it.
+    public var adminToken: String?
+    /// Accept `X-User-ID` in place of a bearer token (`IOTFLOW_LEGACY_USER_HEADER`); insecure, for migration only.
+    public var legacyUserHeader: Bool = false
+    /// Log level (`LOG_LEVEL`).
+    public var logLevel: Logger.Level = .info
+    /// bcrypt cost factor (`IOTFLOW_BCRYPT_COST`); 4–31.
+    public var bcryptCost: Int = 10
+    /// Seconds since last contact for a device to count as online (`IOTFLOW_ONLINE_WINDOW_SECONDS`).
+    public var onlineWindowSeconds: Int = 300
+    /// Bearer token lifetime in seconds (`IOTFLOW_TOKEN_TTL_SECONDS`).
+    public var tokenLifetimeSeconds: Int = 7 * 86_400
+    /// Commit durability of the embedded database (`IOTFLOW_SQLITE_SYNC`: full or normal).
+    public var sqliteSynchronous: String = "full"
+    /// Largest number of points committed in one transaction by the ingest batcher.
+    public var ingestMaxBatchPoints: Int = 20_000
+
+    /// The defaults: embedded stores under ./data on 127.0.0.1:5000.
+    public init() {}
+
+    /// Reads the environment; unknown or malformed values are errors, not silently ignored.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> AppConfiguration {
+        var config = AppConfiguration()
+        if let host = environment["HOST"], !host.isEmpty { config.host = host }
+        if let port = environment["PORT"], !port.isEmpty { config.port = try Self.integer(port, name: "PORT", range: 0...65_535) }
+        if let directory = environment["IOTFLOW_DATA_DIR"], !directory.isEmpty { config.dataDirectory = directory }
+        if let token = environment["IOTFLOW_ADMIN_TOKEN"], !token.isEmpty { config.adminToken = token }
+        if let legacy = environment["IOTFLOW_LEGACY_USER_HEADER"], !legacy.isEmpty {
+            config.legacyUserHeader = try Self.boolean(legacy, name: "IOTFLOW_LEGACY_USER_HEADER")
+        }
+        if let level = environment["LOG_LEVEL"], !level.isEmpty { config.logLevel = try Self.logLevel(level) }
+        if let cost = environment["IOTFLOW_BCRYPT_COST"], !cost.isEmpty {
+            config.bcryptCost = try Self.integer(cost, name: "IOTFLOW_BCRYPT_COST", range: 4...31)
+        }
+        if let window = environment["IOTFLOW_ONLINE_WINDOW_SECONDS"], !window.isEmpty {
+            config.onlineWindowSeconds = try Self.integer(window, name: "IOTFLOW_ONLINE_WINDOW_SECONDS", range: 1...86_400 * 30)
+        }
+        if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
+            config.tokenLifetimeSeconds = try Self.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
+        }
+        if let sync = environment["IOTFLOW_SQLITE_SYNC"], !sync.isEmpty {
+            guard ["full", "normal"].contains(sync.lowercased()) else {
+                throw ConfigurationError(message: "IOTFLOW_SQLITE_SYNC must be 'full' or 'normal', not '\(sync)'")
+            }
+            config.sqliteSynchronous = sync.lowercased()
+        }
+        return config
+    }
+
+    static func integer(_ text: String, name: String, range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
+    static func boolean(_ text: String, name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(message: "\(name) must be true or false, not '\(text)'")
+        }
+    }
+
+    /// Parses a log level name (trace, debug, info, notice, warning, error, critical).
+    public static func logLevel(_ text: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(message: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not '\(text)'")
+        }
+        return level
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    /// What is wrong.
+    public let message: String
+    public var description: String { self.message }
+
+    /// Creates an error with a message naming the setting.
+    public init(message: String) {
+        self.message = message
+    }
+}

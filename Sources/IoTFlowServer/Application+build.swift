@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import IoTFlowCore
+import IoTFlowStorage
+import Logging
+import ServiceLifecycle
+
+/// Builds the IoTFlow application: stores, services, routes. `iotflow serve` and the tests both call it.
+public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "iotflow")
+    logger.logLevel = configuration.logLevel
+    let stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
+    let batcher = IngestBatcher(
+        store: stores.telemetry, registry: stores.registry, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
+    )
+    let eventWriter = EventWriter(store: stores.events, logger: logger)
+    let deps = Dependencies(
+        registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: eventWriter,
+        passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: batcher,
+        settings: Settings(onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds)
+    )
+    let services = APIServices(deps: deps, configuration: configuration, health: stores.healthChecker)
+    let router = buildRouter(services: services)
+    if configuration.legacyUserHeader {
+        logger.warning(
+            "IOTFLOW_LEGACY_USER_HEADER is on: X-User-ID is accepted without a password or token. This is insecure; use it only to migrate old clients."
+        )
+    }
+    if configuration.adminToken == nil {
+        logger.info("IOTFLOW_ADMIN_TOKEN is not set: only admin users' bearer tokens can use admin routes")
+    }
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
+        logger: logger
+    )
+    // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed,
+    // events are flushed, and the database is closed last.
+    app.addServices(DatabaseCloser(database: stores.database), eventWriter, batcher)
+    return app
+}
+
+/// All routes of API.md in this build, behind the JSON error middleware.
+func buildRouter(services: APIServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let table = RouteTable()
+    router.add(middleware: ErrorMiddleware(routes: table))
+    let prefix = "/api/v1"
+    let api = router.group(RouterPath(prefix))
+    AuthController(services: services).addRoutes(to: api.group("auth"), table: table, prefix: prefix + "/auth")
+    UserController(services: services).addRoutes(to: api.group("users"), table: table, prefix: prefix + "/users")
+    DeviceSelfController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
+    DeviceController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
+    TelemetryController(services: services).addRoutes(to: api.group("telemetry"), table: table, prefix: prefix + "/telemetry")
+    HealthController(services: services, startedAt: .now).addRoutes(to: router, table: table)
+    return router
+}
+
+/// The embedded backends: one SQLite file for registry, telemetry and events, and an in-process cache.
+struct EmbeddedStores {
+    let database: SQLiteDatabaseFile
+    let registry: any RegistryStore
+    let telemetry: any TelemetryStore
+    let events: any EventStore
+    let cache: any Cache
+
+    static func open(configuration: AppConfiguration, logger: Logger) async throws -> EmbeddedStores {
+        let directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigurationError(message: "cannot create IOTFLOW_DATA_DIR '\(configuration.dataDirectory)': \(error.localizedDescription)")
+        }
+        let path = directory.appendingPathComponent("iotflow.sqlite").path
+        let durability: SQLiteDatabaseFile.Durability = configuration.sqliteSynchronous == "normal" ? .normal : .full
+        let database = try await SQLiteDatabaseFile.open(path: path, durability: durability, logger: logger)
+        return EmbeddedStores(
+            database: database, registry: RegistrySQLiteStore(database: database), telemetry: TelemetrySQLiteStore(database: database),
+            events: EventSQLiteStore(database: database), cache: InMemoryCache()
+        )
+    }
+
+    var healthChecker: StoreHealthChecker {
+        StoreHealthChecker(probes: [
+            .init(role: "registry", backend: "sqlite", primary: true, ping: { [registry] in try await registry.ping() }),
+            .init(role: "telemetry", backend: "sqlite", primary: true, ping: { [telemetry] in try await telemetry.ping() }),
+            .init(role: "cache", backend: "memory", primary: false, ping: { [cache] in try await cache.ping() }),
+            .init(role: "events", backend: "sqlite", primary: false, ping: { [events] in try await events.ping() }),
+        ])
+    }
+}
+
+/// Closes the database once everything that writes to it has stopped.
+struct DatabaseCloser: Service {
+    let database: SQLiteDatabaseFile
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.database.close()
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import IoTFlowCore
+
+/// `POST /auth/register`, `/auth/login`, `/auth/logout`.
+struct AuthController {
+    let services: APIServices
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
+        group.on(table, prefix, "register", method: .post) { request, context in
+            let (user, token) = try await self.services.accounts.register(try await JSONBody.read(request, context: context))
+            return JSONBody.response(
+                ["message": "User registered successfully", "user": Representation.user(user), "token": .string(token)], status: .created
+            )
+        }
+        group.on(table, prefix, "login", method: .post) { request, context in
+            let (user, token) = try await self.services.accounts.login(try await JSONBody.read(request, context: context))
+            return JSONBody.response(["message": "Login successful", "user": Representation.user(user), "token": .string(token)])
+        }
+        group.on(table, prefix, "logout", method: .post) { request, _ in
+            _ = try await self.services.principal(request, accepts: .user)
+            guard let token = RequestAuthenticator.bearerToken(request) else {
+                throw IoTFlowError.unauthorized("Log out with the bearer token you want to revoke.")
+            }
+            try await self.services.accounts.logout(token: token)
+            return JSONBody.response(Representation.message("Logged out; the token is revoked."))
+        }
+    }
+}

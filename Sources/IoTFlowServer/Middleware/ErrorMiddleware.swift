@@ -1,0 +1,70 @@
+import Hummingbird
+import IoTFlowCore
+import Logging
+import NIOCore
+
+/// Turns every error into the JSON shape of API.md; unexpected errors are logged and become a bare 500.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as IoTFlowError {
+            return Self.response(for: error)
+        } catch let error as any HTTPResponseError {
+            return self.response(for: error, request: request)
+        } catch {
+            // Never shown to the client: driver and SQL messages can reveal internals.
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return JSONBody.response(
+                ["error": "Internal server error", "message": "The server could not complete the request; try again later."],
+                status: .internalServerError
+            )
+        }
+    }
+
+    static func response(for error: IoTFlowError) -> Response {
+        var headers = HTTPFields()
+        let status: HTTPResponse.Status
+        switch error.kind {
+        case .badRequest: status = .badRequest
+        case .unauthorized:
+            status = .unauthorized
+            headers[.wwwAuthenticate] = "Bearer"
+        case .forbidden: status = .forbidden
+        case .notFound: status = .notFound
+        case .conflict: status = .conflict
+        case .payloadTooLarge: status = .contentTooLarge
+        case .unsupportedMediaType: status = .unsupportedMediaType
+        case .tooManyRequests(let seconds):
+            status = .tooManyRequests
+            headers[.retryAfter] = String(seconds)
+        case .unavailable: status = .serviceUnavailable
+        }
+        return JSONBody.response(["error": .string(error.title), "message": .string(error.message)], status: status, headers: headers)
+    }
+
+    private func response(for error: any HTTPResponseError, request: Request) -> Response {
+        switch error.status {
+        case .notFound:
+            let allowed = self.routes.methods(for: request.uri.path)
+            if !allowed.isEmpty {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return JSONBody.response(
+                    ["error": "Method not allowed", "message": .string("Use \(allowed.map(\.rawValue).joined(separator: " or ")) on this path.")],
+                    status: .methodNotAllowed, headers: headers
+                )
+            }
+            return JSONBody.response(["error": "Not found", "message": "No such endpoint; see GET / for the list."], status: .notFound)
+        case .contentTooLarge:
+            return JSONBody.response(["error": "Payload too large", "message": "The body must be at most 4 MiB."], status: .contentTooLarge)
+        default:
+            let title = error.status.reasonPhrase
+            return JSONBody.response(
+                ["error": .string(title), "message": .string("The request could not be served (\(error.status.code)).")], status: error.status)
+        }
+    }
+}

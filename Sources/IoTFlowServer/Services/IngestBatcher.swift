@@ -1,0 +1,114 @@
+import IoTFlowCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Group commit for telemetry: requests that arrive while a transaction is being committed wait
+/// together and are committed in the next transaction, so one fsync serves many requests. Each
+/// request returns only after the transaction holding its points committed.
+final class IngestBatcher: TelemetryWriter, Service {
+    private struct Pending {
+        var write: TelemetryWrite
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var accepting = true
+    }
+
+    private let store: any TelemetryStore
+    private let registry: any RegistryStore
+    private let logger: Logger
+    private let maxBatchPoints: Int
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(store: any TelemetryStore, registry: any RegistryStore, maxBatchPoints: Int, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.maxBatchPoints = maxBatchPoints
+        self.logger = logger
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func submit(_ write: TelemetryWrite) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let accepted = self.state.withLock { state -> Bool in
+                guard state.accepting else { return false }
+                state.queue.append(Pending(write: write, continuation: continuation))
+                return true
+            }
+            if accepted {
+                self.wake.yield()
+            } else {
+                continuation.resume(throwing: IoTFlowError.unavailable("The server is shutting down; retry shortly."))
+            }
+        }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in self.wakeups {
+                await self.drain()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        // Stop taking new writes, then commit everything already accepted before returning.
+        self.state.withLock { $0.accepting = false }
+        await self.drain()
+    }
+
+    private func drain() async {
+        while let batch = self.nextBatch() {
+            await self.commit(batch)
+        }
+    }
+
+    /// Takes queued writes up to the point budget (always at least one).
+    private func nextBatch() -> [Pending]? {
+        self.state.withLock { state -> [Pending]? in
+            guard !state.queue.isEmpty else { return nil }
+            var points = 0
+            var count = 0
+            for pending in state.queue {
+                let size = pending.write.points.reduce(0) { $0 + $1.values.count }
+                if count > 0 && points + size > self.maxBatchPoints { break }
+                points += size
+                count += 1
+            }
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return batch
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        do {
+            try await self.store.write(batch.map(\.write))
+            await self.markSeen(batch)
+            for pending in batch { pending.continuation.resume() }
+        } catch  where batch.count > 1 {
+            // One write must not sink the others: retry each on its own.
+            self.logger.warning("batched telemetry commit failed; retrying writes one by one", metadata: ["error": "\(error)"])
+            for pending in batch { await self.commit([pending]) }
+        } catch {
+            self.logger.error("telemetry commit failed", metadata: ["error": "\(error)"])
+            batch[0].continuation.resume(throwing: IoTFlowError.unavailable("The telemetry store could not commit the data; retry."))
+        }
+    }
+
+    private func markSeen(_ batch: [Pending]) async {
+        var lastSeen: [Int64: Int64] = [:]
+        let now = SystemWallClock().nowMilliseconds()
+        for pending in batch { lastSeen[pending.write.deviceID] = now }
+        do {
+            try await self.registry.markSeen(lastSeen)
+        } catch {
+            // Liveness is best effort; the data itself is committed.
+            self.logger.warning("could not record device last_seen", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import IoTFlowCore
+
+/// Pings every store and summarises their state for `/health`, `/status` and `/telemetry/status`.
+struct StoreHealthChecker: Sendable {
+    /// A store to check, with the names shown in the report.
+    struct Probe: Sendable {
+        var role: String
+        var backend: String
+        var primary: Bool
+        var ping: @Sendable () async throws -> Double
+    }
+
+    let probes: [Probe]
+
+    struct Report: Sendable {
+        /// healthy, degraded (an auxiliary store is down) or unhealthy (a primary store is down).
+        var status: String
+        var stores: JSONValue
+        var primaryDown: Bool
+    }
+
+    func check() async -> Report {
+        let results = await withTaskGroup(of: (Int, Double?).self) { group in
+            for (index, probe) in self.probes.enumerated() {
+                group.addTask { (index, try? await probe.ping()) }
+            }
+            var results = [Double?](repeating: nil, count: self.probes.count)
+            for await (index, latency) in group { results[index] = latency }
+            return results
+        }
+        var stores = JSONObject()
+        var primaryDown = false
+        var anyDown = false
+        for (probe, latency) in zip(self.probes, results) {
+            let rounded = latency.map { ($0 * 1000).rounded() / 1000 }
+            stores[probe.role] = [
+                "backend": .string(probe.backend), "role": .string(probe.primary ? "primary" : "auxiliary"), "available": .bool(latency != nil),
+                "latency_ms": rounded.map { .double($0) } ?? .null,
+            ]
+            if latency == nil {
+                anyDown = true
+                if probe.primary { primaryDown = true }
+            }
+        }
+        let status = primaryDown ? "unhealthy" : (anyDown ? "degraded" : "healthy")
+        return Report(status: status, stores: .object(stores), primaryDown: primaryDown)
+    }
+}

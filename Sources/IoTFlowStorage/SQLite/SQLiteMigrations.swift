@@ -1,0 +1,152 @@
+import Logging
+import SQLiteNIO
+
+/// Versioned schema changes, tracked in `PRAGMA user_version`; each version runs in one transaction.
+enum SQLiteMigrations {
+    /// Statements of each version, in order; never edit a released version, append a new one.
+    static let versions: [[String]] = [
+        [
+            """
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id TEXT NOT NULL UNIQUE,
+                username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+                email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+                password_hash TEXT NOT NULL,
+                is_active INTEGER NOT NULL DEFAULT 1,
+                is_admin INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                last_login INTEGER
+            )
+            """,
+            """
+            CREATE TABLE tokens (
+                token_hash TEXT PRIMARY KEY,
+                user_pk INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX tokens_by_user ON tokens(user_pk)",
+            """
+            CREATE TABLE devices (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_pk INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT,
+                device_type TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'active',
+                location TEXT,
+                firmware_version TEXT,
+                hardware_version TEXT,
+                api_key_hash TEXT NOT NULL UNIQUE,
+                config TEXT NOT NULL DEFAULT '{}',
+                config_updated_at INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                last_seen INTEGER,
+                UNIQUE (user_pk, name)
+            )
+            """,
+            "CREATE INDEX devices_by_last_seen ON devices(last_seen)",
+            """
+            CREATE TABLE device_groups (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_pk INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT,
+                color TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (user_pk, name)
+            )
+            """,
+            """
+            CREATE TABLE group_members (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                group_id INTEGER NOT NULL REFERENCES device_groups(id) ON DELETE CASCADE,
+                device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                added_at INTEGER NOT NULL,
+                UNIQUE (group_id, device_id)
+            )
+            """,
+            "CREATE INDEX group_members_by_device ON group_members(device_id)",
+            "CREATE TABLE telemetry_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+            """
+            CREATE TABLE telemetry (
+                device_id INTEGER NOT NULL,
+                key_id INTEGER NOT NULL,
+                ts_ms INTEGER NOT NULL,
+                num_value REAL,
+                str_value TEXT,
+                bool_value INTEGER,
+                PRIMARY KEY (device_id, key_id, ts_ms)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE telemetry_latest (
+                device_id INTEGER NOT NULL,
+                key_id INTEGER NOT NULL,
+                ts_ms INTEGER NOT NULL,
+                num_value REAL,
+                str_value TEXT,
+                bool_value INTEGER,
+                PRIMARY KEY (device_id, key_id)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE telemetry_metadata (
+                device_id INTEGER NOT NULL,
+                ts_ms INTEGER NOT NULL,
+                metadata TEXT NOT NULL,
+                PRIMARY KEY (device_id, ts_ms)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_type TEXT NOT NULL,
+                ts_ms INTEGER NOT NULL,
+                user_id TEXT,
+                device_id INTEGER,
+                details TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX events_by_time ON events(ts_ms)",
+            "CREATE INDEX events_by_type ON events(event_type, ts_ms)",
+            "CREATE INDEX events_by_device ON events(device_id, ts_ms)",
+            "CREATE INDEX events_by_user ON events(user_id, ts_ms)",
+        ]
+    ]
+
+    /// The schema version this build expects.
+    static var latestVersion: Int { Self.versions.count }
+
+    /// Brings the schema up to ``latestVersion``; refuses a file written by a newer build.
+    static func apply(on connection: SQLiteConnection, logger: Logger) async throws {
+        let current = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        guard current <= Self.latestVersion else {
+            throw MigrationError(message: "database schema version \(current) is newer than this build supports (\(Self.latestVersion))")
+        }
+        for version in current..<Self.latestVersion {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                for statement in Self.versions[version] { _ = try await connection.query(statement) }
+                _ = try await connection.query("PRAGMA user_version = \(version + 1)")
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+            logger.info("applied SQLite schema version \(version + 1)")
+        }
+    }
+}
+
+/// A schema that cannot be brought up to date.
+public struct MigrationError: Error, CustomStringConvertible {
+    /// What is wrong.
+    public let message: String
+    public var description: String { self.message }
+}

@@ -1,0 +1,315 @@
+import IoTFlowCore
+import SQLiteNIO
+
+/// Time series in SQLite: one row per (device, key, timestamp), a latest-value table maintained in the
+/// same transaction, and metadata per (device, timestamp).
+public struct TelemetrySQLiteStore: TelemetryStore {
+    let database: SQLiteDatabaseFile
+    let keys = TelemetryKeyDictionary()
+
+    /// Creates the store on an open database file.
+    public init(database: SQLiteDatabaseFile) {
+        self.database = database
+    }
+
+    // Rows per INSERT statement: large enough to amortise a thread-pool hop, well below SQLite's
+    // variable limit (6 variables a row).
+    private static let rowsPerStatement = 4000
+
+    private struct Row {
+        var deviceID: Int64
+        var key: String
+        var timestamp: Int64
+        var value: TelemetryValue
+    }
+
+    public func write(_ writes: [TelemetryWrite]) async throws {
+        // The last write of a (device, key, timestamp) wins: deduplicate here so every backend behaves alike.
+        var rows: [Row] = []
+        var position: [RowKey: Int] = [:]
+        var metadata: [MetadataKey: String] = [:]
+        var latest: [LatestKey: Row] = [:]
+        var names = Set<String>()
+        for write in writes {
+            for point in write.points {
+                if let meta = point.metadata { metadata[MetadataKey(deviceID: write.deviceID, timestamp: point.timestamp)] = meta }
+                for (key, value) in point.values {
+                    let row = Row(deviceID: write.deviceID, key: key, timestamp: point.timestamp, value: value)
+                    names.insert(key)
+                    let rowKey = RowKey(deviceID: write.deviceID, key: key, timestamp: point.timestamp)
+                    if let index = position[rowKey] {
+                        rows[index] = row
+                    } else {
+                        position[rowKey] = rows.count
+                        rows.append(row)
+                    }
+                    let latestKey = LatestKey(deviceID: write.deviceID, key: key)
+                    if (latest[latestKey]?.timestamp ?? Int64.min) <= point.timestamp { latest[latestKey] = row }
+                }
+            }
+        }
+        let rowsToWrite = rows
+        let latestRows = Array(latest.values)
+        let metadataRows = metadata
+        let keyIDs = try await self.database.write { connection in
+            let ids = try await self.keys.ensureIDs(names, on: connection)
+            for chunk in rowsToWrite.chunked(Self.rowsPerStatement) {
+                try await Self.insert(chunk, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
+            }
+            for chunk in latestRows.chunked(Self.rowsPerStatement) {
+                try await Self.insert(
+                    chunk, ids: ids, table: "telemetry_latest", conflict: "(device_id, key_id) DO UPDATE SET ts_ms = excluded.ts_ms,",
+                    condition: " WHERE excluded.ts_ms >= telemetry_latest.ts_ms", on: connection
+                )
+            }
+            for chunk in Array(metadataRows).chunked(Self.rowsPerStatement) {
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO telemetry_metadata (device_id, ts_ms, metadata) VALUES "
+                        + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", "),
+                    chunk.flatMap { [SQLiteData.int($0.key.deviceID), .int($0.key.timestamp), .text($0.value)] }
+                )
+            }
+            return ids
+        }
+        self.keys.remember(keyIDs)
+    }
+
+    private static func insert(
+        _ rows: ArraySlice<Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "", on connection: SQLiteConnection
+    ) async throws {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rows.count * 6)
+        for row in rows {
+            binds.append(.int(row.deviceID))
+            binds.append(.int(ids[row.key] ?? 0))
+            binds.append(.int(row.timestamp))
+            switch row.value {
+            case .number(let number): binds.append(contentsOf: [.float(number), .null, .null])
+            case .string(let string): binds.append(contentsOf: [.null, .text(string), .null])
+            case .bool(let bool): binds.append(contentsOf: [.null, .null, .integer(bool ? 1 : 0)])
+            }
+        }
+        _ = try await connection.query(
+            """
+            INSERT INTO \(table) (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
+            \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")) \
+            ON CONFLICT \(conflict) num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value\(condition)
+            """,
+            binds
+        )
+    }
+
+    public func history(_ query: HistoryQuery) async throws -> [TelemetryEntry] {
+        let keyIDs = try await self.keyIDs(deviceID: query.deviceID, names: query.keys)
+        guard !keyIDs.isEmpty else { return [] }
+        var lower = query.start
+        var upper = query.end
+        if let after = query.resumeAfter {
+            if query.descending { upper = min(upper, after) } else { lower = max(lower, after + 1) }
+        }
+        guard lower < upper else { return [] }
+        let order = query.descending ? "DESC" : "ASC"
+        // The page's timestamps: each key's index range stops after `limit` rows, then the union is cut
+        // to `limit`, so a page costs O(keys × limit) however long the range is.
+        let perKey = keyIDs.values.sorted().map { _ in
+            "SELECT * FROM (SELECT ts_ms FROM telemetry WHERE device_id = ? AND key_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms \(order) LIMIT ?)"
+        }
+        var binds: [SQLiteData] = []
+        for id in keyIDs.values.sorted() {
+            binds.append(contentsOf: [.int(query.deviceID), .int(id), .int(lower), .int(upper), .integer(query.limit)])
+        }
+        let timestampRows = try await self.database.read(
+            "SELECT ts_ms FROM (\(perKey.joined(separator: " UNION "))) ORDER BY ts_ms \(order) LIMIT ?", binds + [.integer(query.limit)]
+        )
+        let timestamps = timestampRows.compactMap { $0.int64("ts_ms") }
+        guard let first = timestamps.first, let last = timestamps.last else { return [] }
+        let (low, high) = (min(first, last), max(first, last))
+        let names = Dictionary(uniqueKeysWithValues: keyIDs.map { ($0.value, $0.key) })
+        let valueRows = try await self.database.read(
+            """
+            SELECT key_id, ts_ms, num_value, str_value, bool_value FROM telemetry
+            WHERE device_id = ? AND key_id IN (\(placeholders(keyIDs.count))) AND ts_ms >= ? AND ts_ms <= ?
+            """,
+            [.int(query.deviceID)] + keyIDs.values.sorted().map { .int($0) } + [.int(low), .int(high)]
+        )
+        var measurements: [Int64: [(key: String, value: TelemetryValue)]] = [:]
+        for row in valueRows {
+            guard let timestamp = row.int64("ts_ms"), let keyID = row.int64("key_id"), let name = names[keyID], let value = Self.value(row)
+            else { continue }
+            measurements[timestamp, default: []].append((name, value))
+        }
+        var metadata: [Int64: String] = [:]
+        if query.includeMetadata {
+            let metadataRows = try await self.database.read(
+                "SELECT ts_ms, metadata FROM telemetry_metadata WHERE device_id = ? AND ts_ms >= ? AND ts_ms <= ?",
+                [.int(query.deviceID), .int(low), .int(high)]
+            )
+            for row in metadataRows {
+                if let timestamp = row.int64("ts_ms"), let text = row.string("metadata") { metadata[timestamp] = text }
+            }
+        }
+        return timestamps.map { timestamp in
+            TelemetryEntry(
+                timestamp: timestamp, measurements: (measurements[timestamp] ?? []).sorted { $0.key < $1.key }, metadata: metadata[timestamp]
+            )
+        }
+    }
+
+    public func latest(deviceID: Int64) async throws -> [LatestValue] {
+        try await self.latest(deviceIDs: [deviceID])[deviceID] ?? []
+    }
+
+    public func latest(deviceIDs: [Int64]) async throws -> [Int64: [LatestValue]] {
+        guard !deviceIDs.isEmpty else { return [:] }
+        var result: [Int64: [LatestValue]] = [:]
+        for chunk in deviceIDs.chunked(10_000) {
+            let rows = try await self.database.read(
+                """
+                SELECT l.device_id, k.name, l.ts_ms, l.num_value, l.str_value, l.bool_value
+                FROM telemetry_latest l JOIN telemetry_keys k ON k.id = l.key_id
+                WHERE l.device_id IN (\(placeholders(chunk.count))) ORDER BY l.device_id, k.name
+                """,
+                chunk.map { .int($0) }
+            )
+            for row in rows {
+                guard let deviceID = row.int64("device_id"), let name = row.string("name"), let timestamp = row.int64("ts_ms"),
+                    let value = Self.value(row)
+                else { continue }
+                result[deviceID, default: []].append(LatestValue(key: name, value: value, timestamp: timestamp))
+            }
+        }
+        return result
+    }
+
+    public func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] {
+        guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
+        let value = "COALESCE(num_value, bool_value)"
+        let selection: String
+        switch query.function {
+        case .mean, .avg: selection = "AVG(\(value)) AS agg"
+        case .sum: selection = "TOTAL(\(value)) AS agg"
+        case .count: selection = "COUNT(*) AS agg"
+        case .min: selection = "MIN(\(value)) AS agg"
+        case .max: selection = "MAX(\(value)) AS agg"
+        // With exactly one min()/max() in the select list, SQLite takes bare columns from that row.
+        case .first: selection = "\(value) AS agg, MIN(ts_ms) AS edge"
+        case .last: selection = "\(value) AS agg, MAX(ts_ms) AS edge"
+        }
+        let rows = try await self.database.read(
+            """
+            SELECT (ts_ms / ?1) * ?1 AS bucket, \(selection), COUNT(*) AS n FROM telemetry
+            WHERE device_id = ?2 AND key_id = ?3 AND ts_ms >= ?4 AND ts_ms < ?5 AND (num_value IS NOT NULL OR bool_value IS NOT NULL)
+            GROUP BY bucket ORDER BY bucket
+            """,
+            [.int(query.windowMilliseconds), .int(query.deviceID), .int(keyID), .int(query.start), .int(query.end)]
+        )
+        return rows.compactMap { row in
+            guard let bucket = row.int64("bucket"), let result = row.double("agg") else { return nil }
+            return AggregationBucket(start: bucket, value: result, count: row.int("n"))
+        }
+    }
+
+    public func delete(deviceID: Int64, start: Int64, end: Int64, keys names: [String]) async throws -> Int {
+        var keyFilter = ""
+        var keyBinds: [SQLiteData] = []
+        if !names.isEmpty {
+            let ids = try await self.keys.lookup(names, database: self.database)
+            guard !ids.isEmpty else { return 0 }
+            keyFilter = " AND key_id IN (\(placeholders(ids.count)))"
+            keyBinds = ids.values.sorted().map { .int($0) }
+        }
+        let range: [SQLiteData] = [.int(deviceID), .int(start), .int(end)]
+        return try await self.database.write { connection in
+            _ = try await connection.query("DELETE FROM telemetry WHERE device_id = ? AND ts_ms >= ? AND ts_ms < ?\(keyFilter)", range + keyBinds)
+            let deleted = try await connection.changes()
+            _ = try await connection.query(
+                """
+                DELETE FROM telemetry_metadata WHERE device_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
+                AND NOT EXISTS (SELECT 1 FROM telemetry t WHERE t.device_id = ?1 AND t.ts_ms = telemetry_metadata.ts_ms)
+                """,
+                range
+            )
+            // Latest values that were deleted fall back to the newest remaining value of their key.
+            _ = try await connection.query(
+                "DELETE FROM telemetry_latest WHERE device_id = ? AND ts_ms >= ? AND ts_ms < ?\(keyFilter)", range + keyBinds
+            )
+            _ = try await connection.query(
+                """
+                INSERT INTO telemetry_latest (device_id, key_id, ts_ms, num_value, str_value, bool_value)
+                SELECT t.device_id, t.key_id, t.ts_ms, t.num_value, t.str_value, t.bool_value FROM telemetry t
+                WHERE t.device_id = ?1
+                AND t.key_id NOT IN (SELECT key_id FROM telemetry_latest WHERE device_id = ?1)
+                AND t.ts_ms = (SELECT MAX(ts_ms) FROM telemetry m WHERE m.device_id = ?1 AND m.key_id = t.key_id)
+                """,
+                [.int(deviceID)]
+            )
+            return deleted
+        }
+    }
+
+    public func deleteAll(deviceIDs: [Int64]) async throws {
+        guard !deviceIDs.isEmpty else { return }
+        let binds = deviceIDs.map { SQLiteData.int($0) }
+        let list = placeholders(deviceIDs.count)
+        _ = try await self.database.write { connection in
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
+                _ = try await connection.query("DELETE FROM \(table) WHERE device_id IN (\(list))", binds)
+            }
+            return 0
+        }
+    }
+
+    public func countValues(since: Int64?) async throws -> Int {
+        if let since {
+            return try await self.database.read("SELECT COUNT(*) AS n FROM telemetry WHERE ts_ms >= ?", [.int(since)]).first?.int("n") ?? 0
+        }
+        return try await self.database.read("SELECT COUNT(*) AS n FROM telemetry").first?.int("n") ?? 0
+    }
+
+    public func ping() async throws -> Double {
+        try await self.database.ping()
+    }
+
+    /// Ids of the requested keys that this device has (all its keys when `names` is empty).
+    private func keyIDs(deviceID: Int64, names: [String]) async throws -> [String: Int64] {
+        let rows = try await self.database.read(
+            "SELECT k.id, k.name FROM telemetry_latest l JOIN telemetry_keys k ON k.id = l.key_id WHERE l.device_id = ?", [.int(deviceID)]
+        )
+        var ids: [String: Int64] = [:]
+        let wanted = Set(names)
+        for row in rows {
+            guard let name = row.string("name"), let id = row.int64("id"), wanted.isEmpty || wanted.contains(name) else { continue }
+            ids[name] = id
+        }
+        return ids
+    }
+
+    static func value(_ row: SQLiteRow) -> TelemetryValue? {
+        if let number = row.double("num_value") { return .number(number) }
+        if let string = row.string("str_value") { return .string(string) }
+        if let flag = row.int64("bool_value") { return .bool(flag != 0) }
+        return nil
+    }
+}
+
+private struct RowKey: Hashable {
+    var deviceID: Int64
+    var key: String
+    var timestamp: Int64
+}
+
+private struct LatestKey: Hashable {
+    var deviceID: Int64
+    var key: String
+}
+
+private struct MetadataKey: Hashable {
+    var deviceID: Int64
+    var timestamp: Int64
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: self.count, by: size).map { self[$0..<Swift.min($0 + size, self.count)] }
+    }
+}
