@@ -121,12 +121,12 @@ public struct AccountService: Sendable {
         let fields = try FieldReader(body: body)
         let wasActive = user.isActive
         var changed: [String] = []
-        if let username = try fields.optionalString("username", maxLength: 80) {
+        if let username = try fields.replacementString("username", maxLength: 80) {
             try AccountRules.validateUsername(username)
             user.username = username
             changed.append("username")
         }
-        if let email = try fields.optionalString("email", maxLength: 254) {
+        if let email = try fields.replacementString("email", maxLength: 254) {
             user.email = try AccountRules.normalizedEmail(email)
             changed.append("email")
         }

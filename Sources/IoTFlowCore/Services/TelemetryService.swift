@@ -158,7 +158,6 @@ public struct TelemetryService: Sendable {
                     }
                     return key
                 }
-            case .string(let text)?: keys = try Self.keyList(text)
             case let other?: throw IoTFlowError.badRequest("Field 'keys' must be a list of strings, not \(other.typeName).")
             }
         }

@@ -43,6 +43,15 @@ public struct FieldReader: Sendable {
         }
     }
 
+    /// For updates of required fields: nil when absent, 400 when present but null or empty.
+    public func replacementString(_ name: String, maxLength: Int = 255) throws(IoTFlowError) -> String? {
+        guard self.has(name) else { return nil }
+        guard let value = try self.optionalString(name, maxLength: maxLength) else {
+            throw .badRequest("Field '\(name)' cannot be empty.")
+        }
+        return value
+    }
+
     /// For updates: nil when absent, `.some(nil)` when null or empty (clear), `.some(value)` otherwise.
     public func nullableString(_ name: String, maxLength: Int = 255) throws(IoTFlowError) -> String?? {
         guard self.has(name) else { return nil }

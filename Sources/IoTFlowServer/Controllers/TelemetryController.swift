@@ -80,8 +80,7 @@ struct TelemetryController {
             }
             return JSONBody.response([
                 "device_id": .int(id), "field": .string(result.query.field), "aggregation": .string(result.aggregation),
-                "window": .string(result.window), "start_time": Representation.time(result.query.start),
-                "end_time": Representation.time(result.query.end), "data": .array(data), "count": .integer(data.count),
+                "window": .string(result.window), "data": .array(data), "count": .integer(data.count),
             ])
         }
         group.on(table, prefix, "{device_id}", method: .delete) { request, context in

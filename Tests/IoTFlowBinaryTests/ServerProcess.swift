@@ -1,0 +1,126 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A real `iotflow serve` process on loopback, for tests of the built binary.
+///
+/// The binary path comes from `IOTFLOW_BINARY` (scripts/test.sh sets it after building); a missing
+/// variable fails the test rather than skipping it.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let dataDirectory: String
+    let output: Pipe
+
+    static func binaryPath() throws -> String {
+        let path = try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_BINARY"], "IOTFLOW_BINARY must name the built iotflow executable (scripts/test.sh sets it)"
+        )
+        #expect(FileManager.default.isExecutableFile(atPath: path), "IOTFLOW_BINARY=\(path) is not executable")
+        return path
+    }
+
+    /// Starts the server on a free port and waits until `/health` answers.
+    init(dataDirectory: String, environment: [String: String] = [:]) async throws {
+        self.dataDirectory = dataDirectory
+        self.port = try Self.freePort()
+        self.process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        self.process.arguments = ["serve", "--port", String(self.port), "--data-dir", dataDirectory]
+        var env = ProcessInfo.processInfo.environment
+        env["IOTFLOW_BCRYPT_COST"] = "4"
+        env["LOG_LEVEL"] = "warning"
+        for (key, value) in environment { env[key] = value }
+        self.process.environment = env
+        self.output = Pipe()
+        self.process.standardOutput = self.output
+        self.process.standardError = self.output
+        try self.process.run()
+        try await self.waitUntilReady()
+    }
+
+    private func waitUntilReady() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            guard self.process.isRunning else {
+                let log = String(decoding: self.output.fileHandleForReading.availableData, as: UTF8.self)
+                throw ServerProcessError(message: "iotflow exited early with status \(self.process.terminationStatus): \(log)")
+            }
+            if let response = try? await self.request("/health", method: .get), response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError(message: "iotflow did not answer /health within 30 s")
+    }
+
+    /// One request on a fresh connection.
+    func request(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: String? = nil) async throws -> TestClient.Response {
+        try await TestClient.withClient(host: "127.0.0.1", port: self.port, configuration: .init(timeout: .seconds(10))) { client in
+            try await client.execute(TestClient.Request(uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }))
+        }
+    }
+
+    /// Sends SIGKILL: no shutdown code runs, as in a crash or power cut of the process.
+    func kill() {
+        Foundation.kill(self.process.processIdentifier, SIGKILL)
+        self.process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and waits for a graceful exit; returns the exit status.
+    func terminate() -> Int32 {
+        self.process.terminate()
+        self.process.waitUntilExit()
+        return self.process.terminationStatus
+    }
+
+    deinit {
+        if self.process.isRunning {
+            Foundation.kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
+        }
+    }
+
+    /// Asks the kernel for a free port by binding port 0.
+    static func freePort() throws -> Int {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw ServerProcessError(message: "socket() failed") }
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) }
+        }
+        guard bound == 0 else { throw ServerProcessError(message: "bind() failed") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        guard named == 0 else { throw ServerProcessError(message: "getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct ServerProcessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { self.message }
+}
+
+extension TestClient.Response {
+    /// The body parsed as a JSON object.
+    var json: [String: Any] {
+        get throws {
+            let data = Data(buffer: self.body ?? ByteBuffer())
+            return try #require(
+                try JSONSerialization.jsonObject(with: data) as? [String: Any], "body is not a JSON object: \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+}
+
+/// A fresh temporary folder, removed by the caller.
+func makeTemporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-binary-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
