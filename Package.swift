@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IoTFlowStorageTests",
-            dependencies: ["IoTFlowCore", "IoTFlowStorage"],
+            dependencies: ["IoTFlowCore", "IoTFlowStorage", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -88,6 +88,7 @@ let package = Package(
                 "IoTFlowStorage",
                 "IoTFlowServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

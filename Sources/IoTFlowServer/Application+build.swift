@@ -42,7 +42,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
 
 /// All routes of API.md in this build, behind the JSON error middleware.
 func buildRouter(services: APIServices) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable()
     router.add(middleware: ErrorMiddleware(routes: table))
     let prefix = "/api/v1"

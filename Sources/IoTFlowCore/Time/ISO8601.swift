@@ -166,7 +166,8 @@ private struct DigitScanner {
             self.index += 1
         }
         guard (1...9).contains(count) else { return nil }
-        for _ in count..<3 where count < 3 { value *= 10 }
+        // "1" means 100 ms and "12" 120 ms; digits past the third were dropped above.
+        for _ in min(count, 3)..<3 { value *= 10 }
         return value
     }
 }

@@ -15,8 +15,10 @@ public enum TimeExpression {
         if trimmed == "now" { return now }
         let utf8 = Array(trimmed.utf8)
         if utf8.first == UInt8(ascii: "-"), utf8.count >= 3, let unit = utf8.last, let scale = Self.relativeUnits[unit] {
-            guard let amount = Int64(String(decoding: utf8[1..<(utf8.count - 1)], as: UTF8.self)), amount >= 0,
-                amount <= 1_000_000
+            let digits = utf8[1..<(utf8.count - 1)]
+            // Int64("+5") parses, so check the digits first: "-+5m" is not a relative time.
+            guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let amount = Int64(String(decoding: digits, as: UTF8.self)), amount <= 1_000_000
             else { return nil }
             return now - amount * scale
         }
@@ -42,9 +44,10 @@ public enum WindowExpression {
     /// The window in milliseconds, or nil when `text` is not a positive integer followed by s, m, h, d or w.
     public static func milliseconds(_ text: String) -> Int64? {
         let utf8 = Array(text.utf8)
+        let digits = utf8.dropLast()
         guard utf8.count >= 2, let unit = utf8.last, let scale = TimeExpression.relativeUnits[unit],
-            let amount = Int64(String(decoding: utf8.dropLast(), as: UTF8.self)), amount > 0, amount <= 10_000_000,
-            utf8.first != UInt8(ascii: "+")
+            digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            let amount = Int64(String(decoding: digits, as: UTF8.self)), amount > 0, amount <= 10_000_000
         else { return nil }
         return amount * scale
     }

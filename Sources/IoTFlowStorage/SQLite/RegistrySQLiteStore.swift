@@ -102,7 +102,7 @@ public struct RegistrySQLiteStore: RegistryStore {
     public func user(tokenHash: String, now: Int64) async throws -> User? {
         let columns = Self.columns(Self.userColumnNames, table: "u")
         return try await self.database.read(
-            "SELECT \(columns) FROM tokens t JOIN users u ON u.id = t.user_pk WHERE t.token_hash = ? AND t.expires_at > ?",
+            "SELECT \(columns) FROM tokens t JOIN users u ON u.id = t.user_pk WHERE t.token_hash = ? AND t.expires_at > ? AND u.is_active = 1",
             [.text(tokenHash), .int(now)]
         ).first.map(Self.user)
     }

@@ -1,0 +1,38 @@
+import IoTFlowCore
+import Testing
+
+@Suite("ISO8601.format")
+struct ISO8601FormatTests {
+    // Expected strings computed independently with Python:
+    //   (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds")
+    // with "+00:00" written as "Z".
+    @Test(
+        "known epochs",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00.000Z"),
+            (1_764_410_130_123, "2025-11-29T09:55:30.123Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (1_709_164_800_000, "2024-02-29T00:00:00.000Z"),
+            (946_684_800_000, "2000-01-01T00:00:00.000Z"),
+            (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+            (-62_135_596_800_000, "0001-01-01T00:00:00.000Z"),
+        ])
+    func knownEpochs(milliseconds: Int64, expected: String) {
+        #expect(ISO8601.format(milliseconds: milliseconds) == expected)
+    }
+
+    @Test("round trip: parse(format(ms)) == ms from year 1 to 9999")
+    func roundTrip() {
+        let first: Int64 = -62_135_596_800_000  // 0001-01-01T00:00:00.000Z
+        let last: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
+        var rng = SplitMix64(seed: 8601)
+        var epochs: [Int64] = [first, last, 0, -1, 1, 86_399_999, 86_400_000, 951_868_799_999, 4_107_542_400_000]
+        for _ in 0..<5000 { epochs.append(Int64.random(in: first...last, using: &rng)) }
+        for step in stride(from: first, through: last, by: 86_400_000 * 997 + 3_601_001) { epochs.append(step) }
+        for epoch in epochs {
+            let text = ISO8601.format(milliseconds: epoch)
+            #expect(ISO8601.parse(text) == epoch, "\(epoch) formatted as \(text)")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import IoTFlowCore
+import Testing
+
+@testable import IoTFlowStorage
+
+@Suite("SQLite database file")
+struct SQLiteFileTests {
+    private static func schemaVersion(_ database: SQLiteDatabaseFile) async throws -> Int? {
+        try await database.read("PRAGMA user_version").first?.int("user_version")
+    }
+
+    private static func history(_ telemetry: TelemetrySQLiteStore, _ deviceID: Int64) async throws -> [TelemetryEntry] {
+        try await telemetry.history(
+            HistoryQuery(deviceID: deviceID, start: 0, end: 10_000, keys: [], limit: 10, descending: false, includeMetadata: false)
+        )
+    }
+
+    @Test("reopening the same file keeps the data; migrations run once and the schema is current")
+    func reopen() async throws {
+        let directory = try SQLiteTestFile.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data.sqlite").path
+
+        let first = try await SQLiteTestFile.open(path)
+        let stores = StoreFixture(
+            registry: RegistrySQLiteStore(database: first), telemetry: TelemetrySQLiteStore(database: first),
+            events: EventSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
+        )
+        let user = try await stores.makeUser("keeper")
+        let device = try await stores.makeDevice(user, "probe")
+        try await stores.telemetry.write([TelemetryWrite(deviceID: device.id, points: [point(1000, [("t", .number(1.5))])])])
+        try await stores.events.append([Event(type: "user.registered", timestamp: 1000, userPublicID: user.publicID)])
+        #expect(try await Self.schemaVersion(first) == SQLiteMigrations.latestVersion)
+        await first.close()
+
+        let second = try await SQLiteTestFile.open(path)
+        #expect(try await Self.schemaVersion(second) == SQLiteMigrations.latestVersion)
+        let registry = RegistrySQLiteStore(database: second)
+        #expect(try await registry.user(id: user.id) == user)
+        #expect(try await registry.device(id: device.id) == device)
+        let telemetry = TelemetrySQLiteStore(database: second)
+        #expect(try await Self.history(telemetry, device.id) == [entry(1000, [("t", .number(1.5))])])
+        #expect(try await telemetry.latest(deviceID: device.id) == [LatestValue(key: "t", value: .number(1.5), timestamp: 1000)])
+        #expect(try await EventSQLiteStore(database: second).events(EventQuery()).total == 1)
+        // New keys still get ids after a reopen.
+        try await telemetry.write([TelemetryWrite(deviceID: device.id, points: [point(2000, [("u", .bool(true))])])])
+        await second.close()
+
+        let third = try await SQLiteTestFile.open(path)
+        #expect(try await Self.schemaVersion(third) == SQLiteMigrations.latestVersion)
+        #expect(
+            try await Self.history(TelemetrySQLiteStore(database: third), device.id) == [
+                entry(1000, [("t", .number(1.5))]), entry(2000, [("u", .bool(true))]),
+            ]
+        )
+        #expect(try await RegistrySQLiteStore(database: third).users(limit: 10, offset: 0).total == 1)
+        await third.close()
+    }
+
+    @Test("a file written by a newer schema version is refused")
+    func newerSchemaRefused() async throws {
+        let directory = try SQLiteTestFile.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data.sqlite").path
+        let database = try await SQLiteTestFile.open(path)
+        _ = try await database.execute("PRAGMA user_version = \(SQLiteMigrations.latestVersion + 1)")
+        await database.close()
+        await #expect(throws: MigrationError.self) { try await SQLiteTestFile.open(path) }
+    }
+}

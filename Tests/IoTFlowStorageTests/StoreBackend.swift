@@ -1,0 +1,92 @@
+import Foundation
+import IoTFlowCore
+import Logging
+import Testing
+
+@testable import IoTFlowStorage
+
+/// The store backends the contract runs against. A new backend is a new case and its `makeFixture`.
+enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+
+    static let all = Self.allCases
+
+    /// Backends able to make a write fail on purpose, for atomicity tests.
+    static let failureInjecting = Self.allCases.filter(\.canInjectFailures)
+
+    var testDescription: String { self.rawValue }
+
+    var canInjectFailures: Bool {
+        switch self {
+        case .sqlite: true
+        }
+    }
+
+    /// Fresh, empty stores.
+    func makeFixture() async throws -> StoreFixture {
+        switch self {
+        case .sqlite: try await SQLiteTestFile.makeFixture()
+        }
+    }
+
+    /// Runs `contract` on fresh stores and tears them down afterwards, also when it throws.
+    func run(_ contract: (StoreFixture) async throws -> Void) async throws {
+        let fixture = try await self.makeFixture()
+        do {
+            try await contract(fixture)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
+}
+
+/// SQLite databases in their own temporary directories.
+enum SQLiteTestFile {
+    static var logger: Logger {
+        var logger = Logger(label: "iotflow.storage-tests")
+        logger.logLevel = .error
+        return logger
+    }
+
+    /// A new empty directory under the system's temporary directory.
+    static func makeDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    static func open(_ path: String) async throws -> SQLiteDatabaseFile {
+        try await SQLiteDatabaseFile.open(path: path, readers: 2, durability: .normal, logger: Self.logger)
+    }
+
+    static func makeFixture() async throws -> StoreFixture {
+        let directory = try Self.makeDirectory()
+        let database: SQLiteDatabaseFile
+        do {
+            database = try await Self.open(directory.appendingPathComponent("iotflow.sqlite").path)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return StoreFixture(
+            registry: RegistrySQLiteStore(database: database),
+            telemetry: TelemetrySQLiteStore(database: database),
+            events: EventSQLiteStore(database: database),
+            injectTelemetryFailure: { deviceID in
+                // A temporary trigger lives on the writer connection only and aborts the statement that hits it.
+                _ = try await database.execute(
+                    """
+                    CREATE TEMP TRIGGER fail_device_\(deviceID) BEFORE INSERT ON main.telemetry WHEN NEW.device_id = \(deviceID)
+                    BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+                    """
+                )
+            },
+            tearDown: {
+                await database.close()
+                try? FileManager.default.removeItem(at: directory)
+            }
+        )
+    }
+}

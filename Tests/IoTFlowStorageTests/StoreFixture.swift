@@ -1,0 +1,42 @@
+import IoTFlowCore
+
+/// One fresh, empty set of stores of one backend, as every contract function receives it.
+struct StoreFixture: Sendable {
+    let registry: any RegistryStore
+    let telemetry: any TelemetryStore
+    let events: any EventStore
+    /// Makes every later telemetry write touching `deviceID` fail inside the store's transaction;
+    /// nil when the backend offers no way to do that.
+    let injectTelemetryFailure: (@Sendable (_ deviceID: Int64) async throws -> Void)?
+    /// Closes connections and removes whatever the backend created.
+    let tearDown: @Sendable () async -> Void
+}
+
+extension StoreFixture {
+    /// A deterministic public id derived from `seed`: 32 lowercase hex characters.
+    static func publicID(_ seed: String) -> String {
+        String(Secrets.sha256Hex(seed).prefix(32))
+    }
+
+    /// Creates a user named `name` with email `<name>@example.com`.
+    func makeUser(_ name: String, admin: Bool = false, at time: Int64 = 1_700_000_000_000) async throws -> User {
+        try await self.registry.createUser(
+            NewUser(
+                publicID: Self.publicID(name), username: name, email: "\(name.lowercased())@example.com", passwordHash: "hash-\(name)",
+                isAdmin: admin, createdAt: time
+            )
+        )
+    }
+
+    /// Creates a device of `owner` whose key hash is `key-<owner id>-<name>` unless given.
+    func makeDevice(
+        _ owner: User, _ name: String, type: String = "sensor", keyHash: String? = nil, at time: Int64 = 1_700_000_100_000
+    ) async throws -> Device {
+        try await self.registry.createDevice(
+            NewDevice(
+                ownerID: owner.id, name: name, description: nil, deviceType: type, location: nil, firmwareVersion: nil, hardwareVersion: nil,
+                apiKeyHash: keyHash ?? "key-\(owner.id)-\(name)", createdAt: time
+            )
+        )
+    }
+}
