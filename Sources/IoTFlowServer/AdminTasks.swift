@@ -18,7 +18,7 @@ public enum AdminTasks {
         let stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
         let events = DirectEventRecorder()
         let deps = Dependencies(
-            registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: events,
+            registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: events, eventStore: stores.events,
             passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: DirectTelemetryWriter(store: stores.telemetry)
         )
         do {
@@ -39,6 +39,10 @@ final class DirectEventRecorder: EventRecorder {
 
     func record(_ event: Event) {
         self.events.withLock { $0.append(event) }
+    }
+
+    func queueStatistics() -> EventQueueStatistics {
+        EventQueueStatistics(depth: self.events.withLock { $0.count }, dropped: 0)
     }
 
     func drain() -> [Event] {

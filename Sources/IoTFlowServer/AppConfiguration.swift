@@ -24,6 +24,12 @@ public struct AppConfiguration: Sendable {
     public var sqliteSynchronous: String = "full"
     /// Largest number of points committed in one transaction by the ingest batcher.
     public var ingestMaxBatchPoints: Int = 20_000
+    /// `POST /telemetry` requests per device and minute (`RATE_LIMIT_PER_MINUTE`); 0 disables.
+    public var rateLimitPerMinute: Int = 6000
+    /// Registration and login attempts per client address and minute (`RATE_LIMIT_AUTH_PER_MINUTE`); 0 disables.
+    public var authRateLimitPerMinute: Int = 120
+    /// Device registrations per user and minute (`RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE`); 0 disables.
+    public var deviceRegistrationRateLimitPerMinute: Int = 120
 
     /// The defaults: embedded stores under ./data on 127.0.0.1:5000.
     public init() {}
@@ -47,6 +53,16 @@ public struct AppConfiguration: Sendable {
         }
         if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
             config.tokenLifetimeSeconds = try Self.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
+        }
+        if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
+            config.rateLimitPerMinute = try Self.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
+        }
+        if let limit = environment["RATE_LIMIT_AUTH_PER_MINUTE"], !limit.isEmpty {
+            config.authRateLimitPerMinute = try Self.integer(limit, name: "RATE_LIMIT_AUTH_PER_MINUTE", range: 0...10_000_000)
+        }
+        if let limit = environment["RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE"], !limit.isEmpty {
+            config.deviceRegistrationRateLimitPerMinute = try Self.integer(
+                limit, name: "RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE", range: 0...10_000_000)
         }
         if let sync = environment["IOTFLOW_SQLITE_SYNC"], !sync.isEmpty {
             guard ["full", "normal"].contains(sync.lowercased()) else {

@@ -15,9 +15,15 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     )
     let eventWriter = EventWriter(store: stores.events, logger: logger)
     let deps = Dependencies(
-        registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: eventWriter,
+        registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: eventWriter, eventStore: stores.events,
         passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: batcher,
-        settings: Settings(onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds)
+        settings: Settings(
+            onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds,
+            rateLimits: RateLimits(
+                telemetryPerDevice: configuration.rateLimitPerMinute, authPerClient: configuration.authRateLimitPerMinute,
+                deviceRegistrationsPerUser: configuration.deviceRegistrationRateLimitPerMinute
+            )
+        )
     )
     let services = APIServices(deps: deps, configuration: configuration, health: stores.healthChecker)
     let router = buildRouter(services: services)
@@ -42,8 +48,11 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
 
 /// All routes of API.md in this build, behind the JSON error middleware.
 func buildRouter(services: APIServices) -> Router<AppRequestContext> {
+    AppMetrics.bootstrap()
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable()
+    // Metrics wrap the error middleware so they count the status codes clients actually receive.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table))
     let prefix = "/api/v1"
     let api = router.group(RouterPath(prefix))
@@ -52,7 +61,10 @@ func buildRouter(services: APIServices) -> Router<AppRequestContext> {
     DeviceSelfController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
     DeviceController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
     TelemetryController(services: services).addRoutes(to: api.group("telemetry"), table: table, prefix: prefix + "/telemetry")
+    GroupController(services: services).addRoutes(to: api.group("groups"), table: table, prefix: prefix + "/groups")
+    AdminController(services: services).addRoutes(to: api.group("admin"), table: table, prefix: prefix + "/admin")
     HealthController(services: services, startedAt: .now).addRoutes(to: router, table: table)
+    MetricsController(services: services).addRoutes(to: router, table: table)
     return router
 }
 

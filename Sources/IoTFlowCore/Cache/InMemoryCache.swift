@@ -5,6 +5,7 @@ public final class InMemoryCache: Cache {
     private struct State {
         var devices: ExpiringMap<String, AuthenticatedDevice>
         var latest: ExpiringMap<Int64, [LatestValue]>
+        var counters: [String: (windowStart: Int64, count: Int)] = [:]
         var hits = 0
         var misses = 0
     }
@@ -73,6 +74,24 @@ public final class InMemoryCache: Cache {
 
     public func invalidateLatest(deviceID: Int64) async {
         self.state.withLock { $0.latest.remove(deviceID) }
+    }
+
+    public func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
+        let now = self.clock.nowMilliseconds()
+        let window = Int64(windowSeconds) * 1000
+        let windowStart = now - ISO8601.floorDivide(now, window).1
+        return self.state.withLock { state in
+            // Counters of past windows are useless; sweep them when the map grows.
+            if state.counters.count > 100_000 {
+                state.counters = state.counters.filter { $0.value.windowStart == windowStart }
+            }
+            var entry = state.counters[key] ?? (windowStart, 0)
+            if entry.windowStart != windowStart { entry = (windowStart, 0) }
+            entry.count += 1
+            state.counters[key] = entry
+            let remaining = windowStart + window - now
+            return RateWindow(count: entry.count, secondsUntilReset: max(1, Int((remaining + 999) / 1000)))
+        }
     }
 
     public func statistics() async -> CacheStatistics {

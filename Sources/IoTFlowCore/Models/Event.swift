@@ -71,4 +71,9 @@ public enum EventType {
     public static let deviceStatusChanged = "device.status_changed"
     public static let deviceConfigUpdated = "device.config_updated"
     public static let telemetrySubmitted = "telemetry.submitted"
+    public static let groupCreated = "group.created"
+    public static let groupUpdated = "group.updated"
+    public static let groupDeleted = "group.deleted"
+    public static let groupDeviceAdded = "group.device_added"
+    public static let groupDeviceRemoved = "group.device_removed"
 }

@@ -9,8 +9,9 @@ public struct AccountService: Sendable {
 
     private static let loginFailure = IoTFlowError.unauthorized("Invalid username or password.")
 
-    /// Registers a user and signs them in.
-    public func register(_ body: JSONValue) async throws -> (user: User, token: String) {
+    /// Registers a user and signs them in; `client` is the caller's address, for the brute-force limit.
+    public func register(_ body: JSONValue, client: String) async throws -> (user: User, token: String) {
+        try await self.limitAuthAttempts(client: client)
         let fields = try FieldReader(body: body)
         let username = try fields.requiredString("username", maxLength: 80)
         try AccountRules.validateUsername(username)
@@ -56,7 +57,8 @@ public struct AccountService: Sendable {
     }
 
     /// Checks a username-or-email and password; the same 401 for every kind of failure.
-    public func login(_ body: JSONValue) async throws -> (user: User, token: String) {
+    public func login(_ body: JSONValue, client: String) async throws -> (user: User, token: String) {
+        try await self.limitAuthAttempts(client: client)
         let fields = try FieldReader(body: body)
         let login = try fields.requiredString("username", maxLength: 254)
         guard case .string(let password)? = fields.object["password"] else {
@@ -203,6 +205,11 @@ public struct AccountService: Sendable {
         self.deps.events.record(
             Event(type: active ? EventType.userActivated : EventType.userDeactivated, timestamp: now, userPublicID: user.publicID))
         return user
+    }
+
+    /// Registration and login attempts share one budget per client address, against password guessing.
+    private func limitAuthAttempts(client: String) async throws {
+        try await RateLimiter(cache: self.deps.cache).check("auth:\(client)", perMinute: self.deps.settings.rateLimits.authPerClient)
     }
 
     /// Whether `text` has the shape of a public user id.

@@ -6,8 +6,10 @@ public struct Dependencies: Sendable {
     public var telemetry: any TelemetryStore
     /// Hot lookups.
     public var cache: any Cache
-    /// Event sink.
+    /// Event sink (asynchronous, never fails a request).
     public var events: any EventRecorder
+    /// The event log, for reading.
+    public var eventStore: any EventStore
     /// Password hashing.
     public var passwords: any PasswordHasher
     /// Durable telemetry writes (group commit).
@@ -19,13 +21,15 @@ public struct Dependencies: Sendable {
 
     /// Creates the bundle.
     public init(
-        registry: any RegistryStore, telemetry: any TelemetryStore, cache: any Cache, events: any EventRecorder, passwords: any PasswordHasher,
+        registry: any RegistryStore, telemetry: any TelemetryStore, cache: any Cache, events: any EventRecorder, eventStore: any EventStore,
+        passwords: any PasswordHasher,
         writer: any TelemetryWriter, clock: any WallClock = SystemWallClock(), settings: Settings = Settings()
     ) {
         self.registry = registry
         self.telemetry = telemetry
         self.cache = cache
         self.events = events
+        self.eventStore = eventStore
         self.passwords = passwords
         self.writer = writer
         self.clock = clock
@@ -39,10 +43,13 @@ public struct Settings: Sendable {
     public var onlineWindowSeconds: Int
     /// Bearer tokens expire after this many seconds.
     public var tokenLifetimeSeconds: Int
+    /// Per-minute request limits.
+    public var rateLimits: RateLimits
 
-    /// Defaults: online window 300 s, tokens valid 7 days.
-    public init(onlineWindowSeconds: Int = 300, tokenLifetimeSeconds: Int = 7 * 86_400) {
+    /// Defaults: online window 300 s, tokens valid 7 days, default rate limits.
+    public init(onlineWindowSeconds: Int = 300, tokenLifetimeSeconds: Int = 7 * 86_400, rateLimits: RateLimits = RateLimits()) {
         self.onlineWindowSeconds = onlineWindowSeconds
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
+        self.rateLimits = rateLimits
     }
 }

@@ -12,6 +12,9 @@ public struct DeviceService: Sendable {
 
     /// Registers a device for `owner`; returns it with its API key, shown this once.
     public func register(owner: User, body: JSONValue) async throws -> (device: Device, apiKey: String) {
+        try await RateLimiter(cache: self.deps.cache).check(
+            "device-registration:\(owner.id)", perMinute: self.deps.settings.rateLimits.deviceRegistrationsPerUser
+        )
         let fields = try FieldReader(body: body)
         let name = try fields.requiredString("name", maxLength: 100)
         let deviceType = try fields.requiredString("device_type", maxLength: 50)

@@ -25,6 +25,9 @@ public struct TelemetryService: Sendable {
         guard caller.device.status == .active else {
             throw IoTFlowError.forbidden("Device status is '\(caller.device.status.rawValue)'; only active devices may send telemetry.")
         }
+        try await RateLimiter(cache: self.deps.cache).check(
+            "telemetry:\(caller.device.id)", perMinute: self.deps.settings.rateLimits.telemetryPerDevice
+        )
         let now = self.deps.clock.nowMilliseconds()
         let points = try TelemetryPayload.parse(body, now: now)
         try await self.deps.writer.submit(TelemetryWrite(deviceID: caller.device.id, points: points))

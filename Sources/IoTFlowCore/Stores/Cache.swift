@@ -20,6 +20,10 @@ public protocol Cache: Sendable {
     /// Forgets the cached latest values of a device.
     func invalidateLatest(deviceID: Int64) async
 
+    /// Counts one hit on a fixed-window counter (e.g. a rate limit); returns the count in the current
+    /// window and the seconds until it ends. Atomic across instances sharing the cache.
+    func increment(_ key: String, windowSeconds: Int) async -> RateWindow
+
     /// Hit and miss counters.
     func statistics() async -> CacheStatistics
     /// Checks the cache answers; returns round-trip latency in ms.
@@ -42,5 +46,19 @@ public struct CacheStatistics: Sendable, Equatable {
     /// hits / (hits + misses), 0 when both are 0.
     public var hitRate: Double {
         self.hits + self.misses == 0 ? 0 : Double(self.hits) / Double(self.hits + self.misses)
+    }
+}
+
+/// The state of a fixed-window counter after one increment.
+public struct RateWindow: Sendable, Equatable {
+    /// Hits in the current window, this one included.
+    public var count: Int
+    /// Seconds until the window ends (at least 1).
+    public var secondsUntilReset: Int
+
+    /// Creates the value.
+    public init(count: Int, secondsUntilReset: Int) {
+        self.count = count
+        self.secondsUntilReset = secondsUntilReset
     }
 }

@@ -12,4 +12,20 @@ public protocol EventStore: Sendable {
 public protocol EventRecorder: Sendable {
     /// Queues an event for writing.
     func record(_ event: Event)
+    /// Events waiting to be written, and events dropped because the queue was full.
+    func queueStatistics() -> EventQueueStatistics
+}
+
+/// The state of an event queue.
+public struct EventQueueStatistics: Sendable, Equatable {
+    /// Events waiting to be written.
+    public var depth: Int
+    /// Events dropped since start because the queue was full.
+    public var dropped: Int
+
+    /// Creates the value.
+    public init(depth: Int, dropped: Int) {
+        self.depth = depth
+        self.dropped = dropped
+    }
 }

@@ -32,12 +32,12 @@ public protocol RegistryStore: Sendable {
     func device(id: Int64) async throws -> Device?
     /// The device whose key hashes to `apiKeyHash`, with its owner's state.
     func device(apiKeyHash: String) async throws -> AuthenticatedDevice?
-    /// A page of an owner's devices, filtered, and the total matching.
+    /// A page of devices (of one owner when `ownerID` is set), filtered, and the total matching.
     func devices(
-        ownerID: Int64, status: DeviceStatus?, deviceType: String?, limit: Int, offset: Int
-    ) async throws -> (
-        devices: [Device], total: Int
-    )
+        ownerID: Int64?, status: DeviceStatus?, deviceType: String?, limit: Int, offset: Int
+    ) async throws -> (devices: [Device], total: Int)
+    /// Which of `ids` exist and belong to `ownerID`.
+    func ownedDeviceIDs(_ ids: [Int64], ownerID: Int64) async throws -> Set<Int64>
     /// The ids of an owner's devices.
     func deviceIDs(ownerID: Int64) async throws -> [Int64]
     /// Applies `changes`; returns the updated device, nil when it does not exist.
@@ -56,6 +56,29 @@ public protocol RegistryStore: Sendable {
     func groups(ofDevice id: Int64) async throws -> [GroupMembershipSummary]
     /// Device totals for status pages.
     func deviceCounts(onlineSince: Int64) async throws -> DeviceCounts
+    /// Totals of users, devices and groups for the admin statistics.
+    func registryCounts(onlineSince: Int64) async throws -> RegistryCounts
+
+    /// Inserts a group; throws ``UniqueViolation`` for `name` when the owner already has one so named.
+    func createGroup(_ group: NewGroup) async throws -> DeviceGroup
+    /// The group with this id.
+    func group(id: Int64) async throws -> DeviceGroup?
+    /// A page of an owner's groups by id, and the total.
+    func groups(ownerID: Int64, limit: Int, offset: Int) async throws -> (groups: [DeviceGroup], total: Int)
+    /// Applies `changes`; returns the updated group, nil when it does not exist.
+    func updateGroup(id: Int64, changes: GroupChanges, now: Int64) async throws -> DeviceGroup?
+    /// Deletes the group and its memberships (not the devices).
+    func deleteGroup(id: Int64) async throws
+    /// Adds one device; throws ``UniqueViolation`` (`member`) when it already belongs to the group.
+    func addMember(groupID: Int64, deviceID: Int64, now: Int64) async throws -> GroupMembership
+    /// Adds devices that are not yet members; returns the ids actually added.
+    func addMembers(groupID: Int64, deviceIDs: [Int64], now: Int64) async throws -> Set<Int64>
+    /// Removes a device from a group; false when it was not a member.
+    func removeMember(groupID: Int64, deviceID: Int64) async throws -> Bool
+    /// A page of a group's members by join time, and the total.
+    func members(groupID: Int64, limit: Int, offset: Int) async throws -> (members: [GroupMember], total: Int)
+    /// All members of several groups in one round trip.
+    func members(groupIDs: [Int64]) async throws -> [Int64: [GroupMember]]
 
     /// Checks the store answers; returns round-trip latency in ms.
     func ping() async throws -> Double

@@ -7,13 +7,16 @@ struct AuthController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
         group.on(table, prefix, "register", method: .post) { request, context in
-            let (user, token) = try await self.services.accounts.register(try await JSONBody.read(request, context: context))
+            let (user, token) = try await self.services.accounts.register(
+                try await JSONBody.read(request, context: context), client: context.clientAddress
+            )
             return JSONBody.response(
                 ["message": "User registered successfully", "user": Representation.user(user), "token": .string(token)], status: .created
             )
         }
         group.on(table, prefix, "login", method: .post) { request, context in
-            let (user, token) = try await self.services.accounts.login(try await JSONBody.read(request, context: context))
+            let (user, token) = try await self.services.accounts.login(
+                try await JSONBody.read(request, context: context), client: context.clientAddress)
             return JSONBody.response(["message": "Login successful", "user": Representation.user(user), "token": .string(token)])
         }
         group.on(table, prefix, "logout", method: .post) { request, _ in

@@ -7,6 +7,8 @@ struct APIServices: Sendable {
     let accounts: AccountService
     let devices: DeviceService
     let telemetry: TelemetryService
+    let groups: GroupService
+    let admin: AdminService
     let authenticator: RequestAuthenticator
     let health: StoreHealthChecker
 
@@ -15,6 +17,8 @@ struct APIServices: Sendable {
         self.accounts = AccountService(deps)
         self.devices = DeviceService(deps)
         self.telemetry = TelemetryService(deps)
+        self.groups = GroupService(deps)
+        self.admin = AdminService(deps)
         self.authenticator = RequestAuthenticator(
             accounts: self.accounts, devices: self.devices, adminToken: configuration.adminToken, legacyUserHeader: configuration.legacyUserHeader
         )
@@ -23,6 +27,14 @@ struct APIServices: Sendable {
 
     func principal(_ request: Request, accepts kinds: PrincipalKinds) async throws -> Principal {
         try await self.authenticator.principal(request, accepts: kinds)
+    }
+
+    /// The calling user, for user-only routes (bearer token or legacy header).
+    func user(_ request: Request) async throws -> User {
+        guard case .user(let user) = try await self.principal(request, accepts: .user) else {
+            throw IoTFlowError.unauthorized("This endpoint needs 'Authorization: Bearer <token>'.")
+        }
+        return user
     }
 
     /// A device as JSON with its online flag.

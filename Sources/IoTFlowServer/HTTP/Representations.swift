@@ -25,6 +25,22 @@ enum Representation {
         ]
     }
 
+    static func group(_ group: DeviceGroup) -> JSONObject {
+        [
+            "id": .int(group.id), "name": .string(group.name), "description": .string(group.description), "color": .string(group.color),
+            "user_id": .string(group.ownerPublicID), "created_at": Self.time(group.createdAt), "updated_at": Self.time(group.updatedAt),
+            "device_count": .integer(group.deviceCount),
+        ]
+    }
+
+    static func event(_ event: Event) -> JSONValue {
+        var object: JSONObject = ["id": .int(event.id ?? 0), "event_type": .string(event.type), "timestamp": Self.time(event.timestamp)]
+        if let user = event.userPublicID { object["user_id"] = .string(user) }
+        if let device = event.deviceID { object["device_id"] = .int(device) }
+        object["details"] = .object(event.details)
+        return .object(object)
+    }
+
     static func values(_ values: [(key: String, value: TelemetryValue)]) -> JSONValue {
         .object(JSONObject(values.map { (key: $0.key, value: $0.value.json) }))
     }

@@ -30,11 +30,9 @@ final class EventWriter: EventRecorder, Service {
         self.logger = logger
     }
 
-    /// Events dropped because the buffer was full.
-    var droppedCount: Int { self.state.withLock { $0.dropped } }
-
-    /// Events waiting to be written.
-    var queueDepth: Int { self.state.withLock { $0.buffer.count } }
+    func queueStatistics() -> EventQueueStatistics {
+        self.state.withLock { EventQueueStatistics(depth: $0.buffer.count, dropped: $0.dropped) }
+    }
 
     func record(_ event: Event) {
         self.state.withLock { state in

@@ -87,7 +87,12 @@ final class IngestBatcher: TelemetryWriter, Service {
 
     private func commit(_ batch: [Pending]) async {
         do {
+            let start = ContinuousClock.now
             try await self.store.write(batch.map(\.write))
+            let points = batch.reduce(0) { $0 + $1.write.points.count }
+            AppMetrics.commitDuration.recordNanoseconds(AppMetrics.nanoseconds(since: start))
+            AppMetrics.batchPoints.record(points)
+            AppMetrics.ingestedPoints.increment(by: points)
             await self.markSeen(batch)
             for pending in batch { pending.continuation.resume() }
         } catch  where batch.count > 1 {

@@ -19,7 +19,14 @@ struct StoreHealthChecker: Sendable {
         var primaryDown: Bool
     }
 
-    func check() async -> Report {
+    /// One store's ping: its role and round-trip time, nil when it did not answer.
+    struct Measurement: Sendable {
+        var role: String
+        var latencyMilliseconds: Double?
+    }
+
+    /// Pings every store concurrently.
+    func measure() async -> [Measurement] {
         let results = await withTaskGroup(of: (Int, Double?).self) { group in
             for (index, probe) in self.probes.enumerated() {
                 group.addTask { (index, try? await probe.ping()) }
@@ -28,6 +35,11 @@ struct StoreHealthChecker: Sendable {
             for await (index, latency) in group { results[index] = latency }
             return results
         }
+        return zip(self.probes, results).map { Measurement(role: $0.role, latencyMilliseconds: $1) }
+    }
+
+    func check() async -> Report {
+        let results = await self.measure().map(\.latencyMilliseconds)
         var stores = JSONObject()
         var primaryDown = false
         var anyDown = false

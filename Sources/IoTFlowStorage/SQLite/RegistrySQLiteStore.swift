@@ -10,19 +10,19 @@ public struct RegistrySQLiteStore: RegistryStore {
         self.database = database
     }
 
-    private static let userColumnNames = [
+    static let userColumnNames = [
         "id", "user_id", "username", "email", "password_hash", "is_active", "is_admin", "created_at", "updated_at", "last_login",
     ]
-    private static let deviceColumnNames = [
+    static let deviceColumnNames = [
         "id", "user_pk", "name", "description", "device_type", "status", "location", "firmware_version", "hardware_version", "created_at",
         "updated_at", "last_seen",
     ]
-    private static let userColumns = Self.columns(Self.userColumnNames)
+    static let userColumns = Self.columns(Self.userColumnNames)
     /// Device columns with the owner's public id, for `FROM devices d JOIN users u`.
-    private static let deviceSelect =
+    static let deviceSelect =
         "SELECT \(Self.columns(Self.deviceColumnNames, table: "d")), u.user_id AS owner_public_id FROM devices d JOIN users u ON u.id = d.user_pk"
 
-    private static func columns(_ names: [String], table: String? = nil) -> String {
+    static func columns(_ names: [String], table: String? = nil) -> String {
         names.map { name in table.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
     }
 
@@ -158,12 +158,14 @@ public struct RegistrySQLiteStore: RegistryStore {
     }
 
     public func devices(
-        ownerID: Int64, status: DeviceStatus?, deviceType: String?, limit: Int, offset: Int
-    ) async throws -> (
-        devices: [Device], total: Int
-    ) {
-        var filter = "d.user_pk = ?"
-        var binds: [SQLiteData] = [.int(ownerID)]
+        ownerID: Int64?, status: DeviceStatus?, deviceType: String?, limit: Int, offset: Int
+    ) async throws -> (devices: [Device], total: Int) {
+        var filter = "1 = 1"
+        var binds: [SQLiteData] = []
+        if let ownerID {
+            filter += " AND d.user_pk = ?"
+            binds.append(.int(ownerID))
+        }
         if let status {
             filter += " AND d.status = ?"
             binds.append(.text(status.rawValue))
@@ -268,7 +270,7 @@ public struct RegistrySQLiteStore: RegistryStore {
     }
 
     /// Runs a write and turns SQLite's unique-constraint failures into ``UniqueViolation``.
-    private func writeTranslatingConstraints(_ body: (SQLiteConnection) async throws -> [SQLiteRow]) async throws -> [SQLiteRow] {
+    func writeTranslatingConstraints(_ body: (SQLiteConnection) async throws -> [SQLiteRow]) async throws -> [SQLiteRow] {
         do {
             return try await self.database.write(body)
         } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraint {
@@ -281,6 +283,7 @@ public struct RegistrySQLiteStore: RegistryStore {
         if message.contains("users.username") { return "username" }
         if message.contains("users.email") { return "email" }
         if message.contains(".name") { return "name" }
+        if message.contains("group_members") { return "member" }
         return "value"
     }
 

@@ -1,0 +1,29 @@
+import Hummingbird
+import IoTFlowCore
+import NIOCore
+
+/// `GET /metrics`: Prometheus text exposition of every metric of the process.
+struct MetricsController {
+    let services: APIServices
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        router.on(table, "", "metrics", method: .get) { _, _ in
+            // Values that live in other components are sampled at scrape time.
+            let cache = await self.services.deps.cache.statistics()
+            AppMetrics.cacheHits.record(cache.hits)
+            AppMetrics.cacheMisses.record(cache.misses)
+            let queue = self.services.deps.events.queueStatistics()
+            AppMetrics.eventQueueDepth.record(queue.depth)
+            AppMetrics.eventsDropped.record(queue.dropped)
+            for store in await self.services.health.measure() {
+                AppMetrics.storePing(role: store.role).record((store.latencyMilliseconds ?? -1000) / 1000)
+            }
+            let bytes = AppMetrics.registry.emitToBuffer()
+            var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: buffer)
+            )
+        }
+    }
+}
