@@ -134,8 +134,13 @@ public struct AccountService: Sendable {
         }
         let isActive = try fields.optionalBool("is_active")
         let isAdmin = try fields.optionalBool("is_admin")
-        if (isActive != nil || isAdmin != nil) && !principal.isAdmin {
+        // Sending the current values back (as a client echoing GET /users/{id} would) is not a change.
+        let changesFlags = (isActive.map { $0 != user.isActive } ?? false) || (isAdmin.map { $0 != user.isAdmin } ?? false)
+        if changesFlags && !principal.isAdmin {
             throw IoTFlowError.forbidden("Only an administrator may change 'is_active' or 'is_admin'.")
+        }
+        if isActive == false && user.isActive && user.isAdmin && isAdmin != false {
+            throw IoTFlowError.forbidden("Administrators cannot be deactivated; remove 'is_admin' first.")
         }
         var newPassword: String?
         if let password = fields.object["password"], password != .null {
@@ -195,7 +200,8 @@ public struct AccountService: Sendable {
     public func setActive(publicID: String, active: Bool, principal: Principal) async throws -> User {
         try Access.requireAdmin(principal)
         var user = try await self.findUser(publicID)
-        guard !user.isAdmin else { throw IoTFlowError.forbidden("Administrators cannot be deactivated or activated here.") }
+        // Activation is harmless, so it also works on an admin (one deactivated before it became admin).
+        guard active || !user.isAdmin else { throw IoTFlowError.forbidden("Administrators cannot be deactivated; remove 'is_admin' first.") }
         let now = self.deps.clock.nowMilliseconds()
         user.isActive = active
         user.updatedAt = now

@@ -110,7 +110,13 @@ public struct DeviceService: Sendable {
         changes.location = try fields.nullableString("location", maxLength: 200)
         changes.firmwareVersion = try fields.nullableString("firmware_version", maxLength: 50)
         changes.hardwareVersion = try fields.nullableString("hardware_version", maxLength: 50)
-        if allowStatus { changes.status = try fields.optionalStatus() }
+        if allowStatus {
+            changes.status = try fields.optionalStatus()
+        } else if fields.has("status") {
+            throw IoTFlowError.badRequest(
+                "'status' cannot be set here: a device sets its own through PUT /devices/config, an admin through PUT /admin/devices/{id}/status."
+            )
+        }
         let updated = try await self.apply(changes, to: device)
         self.deps.events.record(
             Event(type: EventType.deviceUpdated, timestamp: updated.updatedAt, userPublicID: device.ownerPublicID, deviceID: id)

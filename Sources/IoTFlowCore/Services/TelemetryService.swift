@@ -32,13 +32,17 @@ public struct TelemetryService: Sendable {
         let points = try TelemetryPayload.parse(body, now: now)
         try await self.deps.writer.submit(TelemetryWrite(deviceID: caller.device.id, points: points))
         var latest: [String: LatestValue] = [:]
-        var valueCount = 0
+        // A key written twice at one timestamp is stored once (the later wins), so count distinct pairs.
+        var stored = Set<StoredValueKey>()
         for point in points {
-            valueCount += point.values.count
-            for (key, value) in point.values where (latest[key]?.timestamp ?? Int64.min) <= point.timestamp {
-                latest[key] = LatestValue(key: key, value: value, timestamp: point.timestamp)
+            for (key, value) in point.values {
+                stored.insert(StoredValueKey(key: key, timestamp: point.timestamp))
+                if (latest[key]?.timestamp ?? Int64.min) <= point.timestamp {
+                    latest[key] = LatestValue(key: key, value: value, timestamp: point.timestamp)
+                }
             }
         }
+        let valueCount = stored.count
         await self.deps.cache.mergeLatest(Array(latest.values), deviceID: caller.device.id)
         self.deps.events.record(
             Event(
@@ -155,6 +159,10 @@ public struct TelemetryService: Sendable {
             switch fields.object["keys"] {
             case nil, .null?: break
             case .array(let elements)?:
+                // An empty list must not silently mean "every key".
+                guard !elements.isEmpty else {
+                    throw IoTFlowError.badRequest("'keys' is empty; omit it to delete every key.")
+                }
                 keys = try elements.map { element throws(IoTFlowError) in
                     guard case .string(let key) = element, TelemetryPayload.isValidKey(key) else {
                         throw IoTFlowError.badRequest("'keys' must be a list of telemetry keys.")
@@ -196,9 +204,10 @@ public struct TelemetryService: Sendable {
         let latest = try await self.deps.telemetry.latest(deviceIDs: page.devices.map(\.id))
         var summaries: [DeviceSummary] = []
         for device in page.devices {
-            let recent = (latest[device.id] ?? []).filter { $0.timestamp >= since }
-            guard let newest = recent.map(\.timestamp).max() else { continue }
-            summaries.append(DeviceSummary(device: device, timestamp: newest, values: recent))
+            // A device qualifies by having data since `since`; it then shows its latest value of every key.
+            let values = latest[device.id] ?? []
+            guard let newest = values.map(\.timestamp).max(), newest >= since else { continue }
+            summaries.append(DeviceSummary(device: device, timestamp: newest, values: values))
         }
         summaries.sort { ($0.timestamp, $0.device.id) > ($1.timestamp, $1.device.id) }
         let total = summaries.count
@@ -218,7 +227,8 @@ public struct TelemetryService: Sendable {
     ) throws(IoTFlowError) -> (Int64, Int64) {
         let start = try Self.time(parameters[startKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultStart, name: startKey, now: now)
         let end = try Self.time(parameters[endKey].flatMap { $0.isEmpty ? nil : $0 } ?? "now", name: endKey, now: now)
-        guard start < end else { throw .badRequest("'\(startKey)' must be before '\(endKey)'.") }
+        // start == end is an empty range (e.g. start_time=now): valid, it just matches nothing.
+        guard start <= end else { throw .badRequest("'\(startKey)' must not be after '\(endKey)'.") }
         return (start, end)
     }
 
@@ -239,6 +249,11 @@ public struct TelemetryService: Sendable {
         default: throw .badRequest("'\(name)' must be true or false.")
         }
     }
+}
+
+private struct StoredValueKey: Hashable {
+    var key: String
+    var timestamp: Int64
 }
 
 /// The opaque `next` cursor of history: direction, last timestamp returned and the resolved range,

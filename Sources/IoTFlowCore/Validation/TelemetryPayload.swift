@@ -14,6 +14,9 @@ public enum TelemetryPayload {
         guard let points = reader.object["points"] else {
             return [try Self.parsePoint(reader.object, now: now, position: nil)]
         }
+        guard reader.object["data"] == nil else {
+            throw .badRequest("Send either 'data' (one point) or 'points' (a batch), not both.")
+        }
         guard case .array(let elements) = points else { throw .badRequest("'points' must be an array of point objects.") }
         guard !elements.isEmpty else { throw .badRequest("'points' must hold at least one point.") }
         guard elements.count <= Self.maxPointsPerBatch else {

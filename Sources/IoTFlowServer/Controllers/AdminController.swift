@@ -67,7 +67,7 @@ struct AdminController {
                 "telemetry": ["points_total": .integer(stats.pointsTotal), "points_last_24h": .integer(stats.pointsLast24h)],
                 "cache": ["hits": .integer(stats.cache.hits), "misses": .integer(stats.cache.misses), "hit_rate": .double(stats.cache.hitRate)],
                 "events": [
-                    "total": .integer(stats.eventsTotal), "dropped": .integer(stats.eventQueue.dropped), "queued": .integer(stats.eventQueue.depth),
+                    "total": .integer(stats.eventsTotal), "dropped": .integer(stats.eventQueue.dropped),
                 ],
             ])
         }

@@ -7,6 +7,7 @@ struct AuthController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
         group.on(table, prefix, "register", method: .post) { request, context in
+            try await self.services.rejectInvalidBearer(request)
             let (user, token) = try await self.services.accounts.register(
                 try await JSONBody.read(request, context: context), client: context.clientAddress
             )
@@ -15,6 +16,7 @@ struct AuthController {
             )
         }
         group.on(table, prefix, "login", method: .post) { request, context in
+            try await self.services.rejectInvalidBearer(request)
             let (user, token) = try await self.services.accounts.login(
                 try await JSONBody.read(request, context: context), client: context.clientAddress)
             return JSONBody.response(["message": "Login successful", "user": Representation.user(user), "token": .string(token)])
@@ -22,7 +24,8 @@ struct AuthController {
         group.on(table, prefix, "logout", method: .post) { request, _ in
             _ = try await self.services.principal(request, accepts: .user)
             guard let token = RequestAuthenticator.bearerToken(request) else {
-                throw IoTFlowError.unauthorized("Log out with the bearer token you want to revoke.")
+                // Legacy X-User-ID callers hold no token, so there is nothing to revoke.
+                return JSONBody.response(Representation.message("Logged out; no token was used, so none was revoked."))
             }
             try await self.services.accounts.logout(token: token)
             return JSONBody.response(Representation.message("Logged out; the token is revoked."))

@@ -99,7 +99,8 @@ struct GroupController {
         .array(members.map { self.services.deviceJSON($0.device).with(["added_to_group_at": Representation.time($0.addedAt)]) })
     }
 
+    /// A group with its devices as plain device objects (join times are listed by GET /groups/{id}/devices).
     private func groupJSON(_ group: DeviceGroup, members: [GroupMember]) -> JSONValue {
-        Representation.group(group).with(["devices": self.membersJSON(members)])
+        Representation.group(group).with(["devices": .array(members.map { .object(self.services.deviceJSON($0.device)) })])
     }
 }

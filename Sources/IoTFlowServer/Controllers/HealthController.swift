@@ -11,6 +11,7 @@ struct HealthController {
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         router.on(table, "", "health", method: .get) { request, _ in
+            try await self.services.rejectInvalidBearer(request)
             let uptime = (ContinuousClock.now - self.startedAt).components.seconds
             var body: JSONObject = ["status": "healthy", "version": .string(Self.version), "uptime_s": .int(uptime)]
             guard request.queryDictionary["detailed"]?.lowercased() == "true" else { return JSONBody.response(.object(body)) }
@@ -19,7 +20,8 @@ struct HealthController {
             body["stores"] = report.stores
             return JSONBody.response(.object(body), status: report.primaryDown ? .serviceUnavailable : .ok)
         }
-        router.on(table, "", "status", method: .get) { _, _ in
+        router.on(table, "", "status", method: .get) { request, _ in
+            try await self.services.rejectInvalidBearer(request)
             let report = await self.services.health.check()
             let now = self.services.deps.clock.nowMilliseconds()
             let counts = try? await self.services.deps.registry.deviceCounts(
@@ -32,8 +34,9 @@ struct HealthController {
                 "telemetry": ["points_total": points.map { .integer($0) } ?? .null], "stores": report.stores,
             ])
         }
-        router.on(table, "", "", method: .get) { _, _ in
-            JSONBody.response([
+        router.on(table, "", "", method: .get) { request, _ in
+            try await self.services.rejectInvalidBearer(request)
+            return JSONBody.response([
                 "name": "IoTFlow", "version": .string(Self.version), "docs": "README.md",
                 "endpoints": [
                     "health": "/health", "status": "/status", "auth": "/api/v1/auth", "users": "/api/v1/users",

@@ -7,7 +7,8 @@ struct MetricsController {
     let services: APIServices
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
-        router.on(table, "", "metrics", method: .get) { _, _ in
+        router.on(table, "", "metrics", method: .get) { request, _ in
+            try await self.services.rejectInvalidBearer(request)
             // Values that live in other components are sampled at scrape time.
             let cache = await self.services.deps.cache.statistics()
             AppMetrics.cacheHits.record(cache.hits)

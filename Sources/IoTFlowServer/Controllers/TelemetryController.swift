@@ -20,7 +20,8 @@ struct TelemetryController {
                 status: .created
             )
         }
-        group.on(table, prefix, "status", method: .get) { _, _ in
+        group.on(table, prefix, "status", method: .get) { request, _ in
+            try await self.services.rejectInvalidBearer(request)
             let report = await self.services.health.check()
             return JSONBody.response(["status": .string(report.status), "stores": report.stores])
         }

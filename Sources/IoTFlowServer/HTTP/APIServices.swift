@@ -29,6 +29,13 @@ struct APIServices: Sendable {
         try await self.authenticator.principal(request, accepts: kinds)
     }
 
+    /// For routes without authentication: a bearer token, if sent, must still be valid (API.md: an invalid,
+    /// expired or revoked bearer token is 401 on every route), so a client learns its token is dead.
+    func rejectInvalidBearer(_ request: Request) async throws {
+        guard let token = RequestAuthenticator.bearerToken(request) else { return }
+        _ = try await self.accounts.authenticate(token: token)
+    }
+
     /// The calling user, for user-only routes (bearer token or legacy header).
     func user(_ request: Request) async throws -> User {
         guard case .user(let user) = try await self.principal(request, accepts: .user) else {

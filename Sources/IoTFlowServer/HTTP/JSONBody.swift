@@ -18,7 +18,8 @@ enum JSONBody {
 
     /// The body as JSON, or nil when there is none.
     static func readOptional(_ request: Request, context: AppRequestContext) async throws -> JSONValue? {
-        if let contentType = request.headers[.contentType], !Self.isJSON(contentType) {
+        // An empty Content-Type header says as little as a missing one: read the body as JSON.
+        if let contentType = request.headers[.contentType], !contentType.trimmingCharacters(in: .whitespaces).isEmpty, !Self.isJSON(contentType) {
             throw IoTFlowError(.unsupportedMediaType, "Unsupported media type", "Send the body as application/json.")
         }
         let buffer: ByteBuffer
@@ -38,7 +39,7 @@ enum JSONBody {
     /// Whether a Content-Type names JSON (`application/json`, `application/*+json`, any parameters).
     static func isJSON(_ contentType: String) -> Bool {
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        return mediaType == "application/json" || mediaType == "text/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 
     /// A JSON response.

@@ -50,7 +50,9 @@ struct ErrorMiddleware: RouterMiddleware {
         switch error.status {
         case .notFound:
             let allowed = self.routes.methods(for: request.uri.path)
-            if !allowed.isEmpty {
+            // The router does not backtrack from a literal segment to a parameter, so a path like
+            // /devices/user (no id) lands here although a template with this method matches: that is a 404.
+            if !allowed.isEmpty, !allowed.contains(request.method) {
                 var headers = HTTPFields()
                 headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
                 return JSONBody.response(

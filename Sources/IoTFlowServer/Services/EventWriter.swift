@@ -65,16 +65,30 @@ final class EventWriter: EventRecorder, Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             backoff = await self.flush() ? self.flushInterval : min(backoff * 2, .seconds(30))
         }
-        _ = await self.flush()
+        _ = await self.flush(all: true)
     }
 
     /// Writes what is buffered; on failure puts it back (as room allows) and returns false.
     @discardableResult
-    func flush() async -> Bool {
+    func flush(all: Bool = false) async -> Bool {
+        let currentSecond = SystemWallClock().nowMilliseconds() / 1000
         let events = self.state.withLock { state -> [Event] in
-            let taken = state.buffer
-            state.buffer.removeAll(keepingCapacity: true)
+            // telemetry.submitted events of the running second may still grow; keep them back so each
+            // device-second ends up as exactly one event (unless flushing everything at shutdown).
+            var taken: [Event] = []
+            var kept: [Event] = []
+            for event in state.buffer {
+                if !all, event.type == EventType.telemetrySubmitted, event.timestamp / 1000 >= currentSecond {
+                    kept.append(event)
+                } else {
+                    taken.append(event)
+                }
+            }
+            state.buffer = kept
             state.coalesced.removeAll(keepingCapacity: true)
+            for (index, event) in kept.enumerated() {
+                if let deviceID = event.deviceID { state.coalesced[CoalesceKey(deviceID: deviceID, second: event.timestamp / 1000)] = index }
+            }
             return taken
         }
         guard !events.isEmpty else { return true }
@@ -87,7 +101,13 @@ final class EventWriter: EventRecorder, Service {
                 let room = max(0, self.capacity - state.buffer.count)
                 state.dropped += max(0, events.count - room)
                 state.buffer.insert(contentsOf: events.prefix(room), at: 0)
+                // Indexes moved; events put back are complete seconds and are not merged into again.
                 state.coalesced.removeAll()
+                for (index, event) in state.buffer.enumerated().dropFirst(min(room, events.count)) {
+                    if event.type == EventType.telemetrySubmitted, let deviceID = event.deviceID {
+                        state.coalesced[CoalesceKey(deviceID: deviceID, second: event.timestamp / 1000)] = index
+                    }
+                }
             }
             return false
         }

@@ -203,10 +203,36 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             """,
             [.int(query.windowMilliseconds), .int(query.deviceID), .int(keyID), .int(query.start), .int(query.end)]
         )
-        return rows.compactMap { row in
+        var buckets = rows.compactMap { row -> AggregationBucket? in
             guard let bucket = row.int64("bucket"), let result = row.double("agg") else { return nil }
             return AggregationBucket(start: bucket, value: result, count: row.int("n"))
         }
+        if query.function == .mean || query.function == .avg {
+            for index in buckets.indices where !buckets[index].value.isFinite {
+                buckets[index].value = try await self.runningMean(query, keyID: keyID, bucket: buckets[index].start)
+            }
+        }
+        return buckets
+    }
+
+    /// The mean of one bucket without an intermediate sum, for values whose sum overflows a Double
+    /// (SQLite's AVG sums first); the mean of finite values is always finite.
+    private func runningMean(_ query: AggregationQuery, keyID: Int64, bucket: Int64) async throws -> Double {
+        let rows = try await self.database.read(
+            """
+            SELECT COALESCE(num_value, bool_value) AS v FROM telemetry
+            WHERE device_id = ? AND key_id = ? AND ts_ms >= ? AND ts_ms < ? AND (num_value IS NOT NULL OR bool_value IS NOT NULL)
+            """,
+            [
+                .int(query.deviceID), .int(keyID), .int(max(bucket, query.start)),
+                .int(min(bucket + query.windowMilliseconds, query.end)),
+            ]
+        )
+        var mean = 0.0
+        for (index, row) in rows.enumerated() {
+            mean += ((row.double("v") ?? 0) - mean) / Double(index + 1)
+        }
+        return mean
     }
 
     public func delete(deviceID: Int64, start: Int64, end: Int64, keys names: [String]) async throws -> Int {
