@@ -1,35 +1,90 @@
 import IoTFlowCore
 import IoTFlowStorage
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// One-off operator tasks run by the CLI against the configured stores.
 public enum AdminTasks {
     /// Applies pending schema migrations and returns the schema version.
     public static func migrate(configuration: AppConfiguration, logger: Logger) async throws {
-        let stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
-        await stores.database.close()
+        try await withStores(configuration: configuration, logger: logger) { _ in }
     }
 
     /// Creates a user (optionally an admin) and returns its numeric and public ids.
     public static func createUser(
         configuration: AppConfiguration, username: String, email: String, password: String, isAdmin: Bool, logger: Logger
     ) async throws -> (id: Int64, publicID: String) {
-        let stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
-        let events = DirectEventRecorder()
-        let deps = Dependencies(
-            registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: events, eventStore: stores.events,
-            passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: DirectTelemetryWriter(store: stores.telemetry)
-        )
-        do {
+        try await withStores(configuration: configuration, logger: logger) { stores in
+            let events = DirectEventRecorder()
+            let deps = Dependencies(
+                registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: events, eventStore: stores.events,
+                passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: DirectTelemetryWriter(store: stores.telemetry)
+            )
             let user = try await AccountService(deps).createUser(username: username, email: email, password: password, isAdmin: isAdmin)
             try? await stores.events.append(events.drain())
-            await stores.database.close()
             return (user.id, user.publicID)
+        }
+    }
+
+    /// Opens the configured stores with their services running and prepared (migrated), runs `body`,
+    /// then shuts the services down.
+    static func withStores<T: Sendable>(
+        configuration: AppConfiguration, logger: Logger, _ body: @escaping @Sendable (StoreSet) async throws -> T
+    ) async throws -> T {
+        let stores = try await StoreSet.open(configuration: configuration, logger: logger)
+        let outcome = ResultBox<T>()
+        let task = TaskService(logger: logger) {
+            do {
+                try await stores.prepare()
+                outcome.set(.success(try await body(stores)))
+            } catch {
+                outcome.set(.failure(error))
+                throw error
+            }
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: stores.services.map { .init(service: $0) }
+                    + [
+                        .init(
+                            service: task, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                    ],
+                logger: logger
+            )
+        )
+        // A failure of the task is reported from the box (the group may report it as a shutdown cause).
+        do {
+            try await group.run()
         } catch {
-            await stores.database.close()
+            _ = try outcome.get()
             throw error
         }
+        return try outcome.get()
+    }
+}
+
+/// Runs one piece of work as a service, recording its failure for the caller.
+private struct TaskService: Service {
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await self.work()
+    }
+}
+
+/// Carries a result out of a service group.
+private final class ResultBox<T: Sendable>: Sendable {
+    private let value = Mutex<Result<T, any Error>?>(nil)
+
+    func set(_ result: Result<T, any Error>) {
+        self.value.withLock { $0 = result }
+    }
+
+    func get() throws -> T {
+        guard let result = self.value.withLock({ $0 }) else { throw ConfigurationError(message: "the task did not finish") }
+        return try result.get()
     }
 }
 

@@ -24,6 +24,13 @@ public struct AppConfiguration: Sendable {
     public var sqliteSynchronous: String = "full"
     /// Largest number of points committed in one transaction by the ingest batcher.
     public var ingestMaxBatchPoints: Int = 20_000
+    /// PostgreSQL for registry, telemetry and events (`DATABASE_URL`); nil keeps them in SQLite.
+    public var databaseURL: DatabaseURL?
+    /// Most PostgreSQL connections this instance opens (`IOTFLOW_PG_POOL_SIZE`).
+    public var postgresPoolSize: Int = 20
+    /// A request that has not finished after this many seconds gets 503 (`IOTFLOW_REQUEST_TIMEOUT_SECONDS`),
+    /// so an unreachable store fails requests quickly instead of holding them.
+    public var requestTimeoutSeconds: Int = 10
     /// `POST /telemetry` requests per device and minute (`RATE_LIMIT_PER_MINUTE`); 0 disables.
     public var rateLimitPerMinute: Int = 6000
     /// Registration and login attempts per client address and minute (`RATE_LIMIT_AUTH_PER_MINUTE`); 0 disables.
@@ -53,6 +60,13 @@ public struct AppConfiguration: Sendable {
         }
         if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
             config.tokenLifetimeSeconds = try Self.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
+        }
+        if let url = environment["DATABASE_URL"], !url.isEmpty { config.databaseURL = try DatabaseURL.parse(url) }
+        if let size = environment["IOTFLOW_PG_POOL_SIZE"], !size.isEmpty {
+            config.postgresPoolSize = try Self.integer(size, name: "IOTFLOW_PG_POOL_SIZE", range: 1...1000)
+        }
+        if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
+            config.requestTimeoutSeconds = try Self.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
         if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             config.rateLimitPerMinute = try Self.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)

@@ -9,7 +9,7 @@ import ServiceLifecycle
 public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "iotflow")
     logger.logLevel = configuration.logLevel
-    let stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
+    let stores = try await StoreSet.open(configuration: configuration, logger: logger)
     let batcher = IngestBatcher(
         store: stores.telemetry, registry: stores.registry, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
     )
@@ -41,8 +41,9 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
         logger: logger
     )
     // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed,
-    // events are flushed, and the database is closed last.
-    app.addServices(DatabaseCloser(database: stores.database), eventWriter, batcher)
+    // events are flushed, and the databases are closed last.
+    app.addServices(stores.services + [eventWriter, batcher])
+    app.beforeServerStarts(perform: stores.prepare)
     return app
 }
 
@@ -51,9 +52,11 @@ func buildRouter(services: APIServices) -> Router<AppRequestContext> {
     AppMetrics.bootstrap()
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable()
-    // Metrics wrap the error middleware so they count the status codes clients actually receive.
+    // Metrics wrap the error middleware so they count the status codes clients actually receive;
+    // the deadline sits inside so its 503 is shaped and counted like any other answer.
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: table))
+    router.add(middleware: DeadlineMiddleware(timeout: .seconds(services.requestTimeoutSeconds)))
     let prefix = "/api/v1"
     let api = router.group(RouterPath(prefix))
     AuthController(services: services).addRoutes(to: api.group("auth"), table: table, prefix: prefix + "/auth")
@@ -66,48 +69,4 @@ func buildRouter(services: APIServices) -> Router<AppRequestContext> {
     HealthController(services: services, startedAt: .now).addRoutes(to: router, table: table)
     MetricsController(services: services).addRoutes(to: router, table: table)
     return router
-}
-
-/// The embedded backends: one SQLite file for registry, telemetry and events, and an in-process cache.
-struct EmbeddedStores {
-    let database: SQLiteDatabaseFile
-    let registry: any RegistryStore
-    let telemetry: any TelemetryStore
-    let events: any EventStore
-    let cache: any Cache
-
-    static func open(configuration: AppConfiguration, logger: Logger) async throws -> EmbeddedStores {
-        let directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ConfigurationError(message: "cannot create IOTFLOW_DATA_DIR '\(configuration.dataDirectory)': \(error.localizedDescription)")
-        }
-        let path = directory.appendingPathComponent("iotflow.sqlite").path
-        let durability: SQLiteDatabaseFile.Durability = configuration.sqliteSynchronous == "normal" ? .normal : .full
-        let database = try await SQLiteDatabaseFile.open(path: path, durability: durability, logger: logger)
-        return EmbeddedStores(
-            database: database, registry: RegistrySQLiteStore(database: database), telemetry: TelemetrySQLiteStore(database: database),
-            events: EventSQLiteStore(database: database), cache: InMemoryCache()
-        )
-    }
-
-    var healthChecker: StoreHealthChecker {
-        StoreHealthChecker(probes: [
-            .init(role: "registry", backend: "sqlite", primary: true, ping: { [registry] in try await registry.ping() }),
-            .init(role: "telemetry", backend: "sqlite", primary: true, ping: { [telemetry] in try await telemetry.ping() }),
-            .init(role: "cache", backend: "memory", primary: false, ping: { [cache] in try await cache.ping() }),
-            .init(role: "events", backend: "sqlite", primary: false, ping: { [events] in try await events.ping() }),
-        ])
-    }
-}
-
-/// Closes the database once everything that writes to it has stopped.
-struct DatabaseCloser: Service {
-    let database: SQLiteDatabaseFile
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await self.database.close()
-    }
 }

@@ -23,7 +23,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server on a free port and waits until `/health` answers.
-    init(dataDirectory: String, environment: [String: String] = [:]) async throws {
+    convenience init(dataDirectory: String, environment: [String: String] = [:]) async throws {
+        try self.init(launching: dataDirectory, environment: environment)
+        try await self.waitUntilReady()
+    }
+
+    /// Starts the server without waiting for it.
+    init(launching dataDirectory: String, environment: [String: String]) throws {
         self.dataDirectory = dataDirectory
         self.port = try Self.freePort()
         self.process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
@@ -37,7 +43,13 @@ final class ServerProcess: @unchecked Sendable {
         self.process.standardOutput = self.output
         self.process.standardError = self.output
         try self.process.run()
-        try await self.waitUntilReady()
+    }
+
+    /// Waits for the process to exit and returns its status and everything it printed.
+    func waitForExit() -> (status: Int32, output: String) {
+        self.process.waitUntilExit()
+        let output = String(decoding: self.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (self.process.terminationStatus, output)
     }
 
     private func waitUntilReady() async throws {

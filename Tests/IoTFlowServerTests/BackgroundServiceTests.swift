@@ -61,24 +61,29 @@ struct BackgroundServiceTests {
         #expect(!store.committedDevices.withLock { $0.contains(13) })
     }
 
-    @Test("telemetry.submitted events coalesce per device and second")
+    @Test("telemetry.submitted events coalesce per device and second, and a running second is held back")
     func coalescing() async throws {
         let store = RecordingEventStore()
-        let writer = EventWriter(store: store, logger: Logger(label: "test"))
-        for _ in 0..<5 {
-            writer.record(
-                Event(type: EventType.telemetrySubmitted, timestamp: 10_500, userPublicID: "u", deviceID: 1, details: ["count": 1, "points": 2]))
+        let clock = SettableClock(10_500)
+        let writer = EventWriter(store: store, clock: clock, logger: Logger(label: "test"))
+        let submitted = { (device: Int64) in
+            Event(type: EventType.telemetrySubmitted, timestamp: 0, userPublicID: "u", deviceID: device, details: ["count": 1, "points": 2])
         }
-        writer.record(
-            Event(type: EventType.telemetrySubmitted, timestamp: 11_200, userPublicID: "u", deviceID: 1, details: ["count": 1, "points": 2]))
-        writer.record(
-            Event(type: EventType.telemetrySubmitted, timestamp: 10_700, userPublicID: "u", deviceID: 2, details: ["count": 1, "points": 2]))
+        for _ in 0..<5 { writer.record(submitted(1)) }
+        writer.record(submitted(2))
+        clock.set(11_200)
+        writer.record(submitted(1))
+        #expect(await writer.flush())
+        // Second 11 is still running: only second 10 is written.
+        #expect(store.events.withLock { $0.count } == 2)
+        clock.set(12_000)
         #expect(await writer.flush())
         let events = store.events.withLock { $0 }
         #expect(events.count == 3)
-        let first = try #require(events.first { $0.deviceID == 1 && $0.timestamp == 10_500 })
+        let first = try #require(events.first { $0.deviceID == 1 && $0.timestamp / 1000 == 10 })
         #expect(first.details["count"] == .int(5))
         #expect(first.details["points"] == .int(10))
+        #expect(events.filter { $0.deviceID == 1 }.count == 2)
     }
 
     @Test("an unavailable event store fills the bounded queue, drops and counts the rest, and recovers")
@@ -187,5 +192,22 @@ final class SharedBox<Value: Sendable>: Sendable {
 
     init(_ value: Value) {
         self.value = Mutex(value)
+    }
+}
+
+/// A wall clock the test moves by hand.
+final class SettableClock: WallClock {
+    private let milliseconds: Mutex<Int64>
+
+    init(_ milliseconds: Int64) {
+        self.milliseconds = Mutex(milliseconds)
+    }
+
+    func set(_ value: Int64) {
+        self.milliseconds.withLock { $0 = value }
+    }
+
+    func nowMilliseconds() -> Int64 {
+        self.milliseconds.withLock { $0 }
     }
 }

@@ -8,6 +8,8 @@ import Testing
 /// The store backends the contract runs against. A new backend is a new case and its `makeFixture`.
 enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    /// Needs the server named by `IOTFLOW_TEST_DATABASE_URL`; fails without it.
+    case postgres
 
     static let all = Self.allCases
 
@@ -18,7 +20,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     var canInjectFailures: Bool {
         switch self {
-        case .sqlite: true
+        case .sqlite, .postgres: true
         }
     }
 
@@ -26,6 +28,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func makeFixture() async throws -> StoreFixture {
         switch self {
         case .sqlite: try await SQLiteTestFile.makeFixture()
+        case .postgres: try await PostgresTestDatabase.makeFixture()
         }
     }
 

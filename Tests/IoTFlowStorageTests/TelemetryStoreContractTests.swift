@@ -38,6 +38,10 @@ struct TelemetryStoreContractTests {
         try await backend.run(TelemetryAggregateContract.allFunctions)
     }
 
+    @Test(arguments: StoreBackend.all) func aggregateOverflowingSums(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryOverflowContract.meanOfHugeValuesStaysFinite)
+    }
+
     @Test(arguments: StoreBackend.all) func aggregateBucketAlignment(_ backend: StoreBackend) async throws {
         try await backend.run(TelemetryAggregateContract.bucketsAlignToEpochMultiples)
     }

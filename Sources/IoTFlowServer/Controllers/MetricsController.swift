@@ -9,14 +9,16 @@ struct MetricsController {
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         router.on(table, "", "metrics", method: .get) { request, _ in
             try await self.services.rejectInvalidBearer(request)
-            // Values that live in other components are sampled at scrape time.
+            // Values that live in other components are sampled at scrape time: every await first, then
+            // the gauges are set and emitted without a suspension point, so scrapes cannot interleave.
             let cache = await self.services.deps.cache.statistics()
+            let stores = await self.services.health.measure()
+            let queue = self.services.deps.events.queueStatistics()
             AppMetrics.cacheHits.record(cache.hits)
             AppMetrics.cacheMisses.record(cache.misses)
-            let queue = self.services.deps.events.queueStatistics()
             AppMetrics.eventQueueDepth.record(queue.depth)
             AppMetrics.eventsDropped.record(queue.dropped)
-            for store in await self.services.health.measure() {
+            for store in stores {
                 AppMetrics.storePing(role: store.role).record((store.latencyMilliseconds ?? -1000) / 1000)
             }
             let bytes = AppMetrics.registry.emitToBuffer()

@@ -11,6 +11,7 @@ struct APIServices: Sendable {
     let admin: AdminService
     let authenticator: RequestAuthenticator
     let health: StoreHealthChecker
+    let requestTimeoutSeconds: Int
 
     init(deps: Dependencies, configuration: AppConfiguration, health: StoreHealthChecker) {
         self.deps = deps
@@ -23,6 +24,7 @@ struct APIServices: Sendable {
             accounts: self.accounts, devices: self.devices, adminToken: configuration.adminToken, legacyUserHeader: configuration.legacyUserHeader
         )
         self.health = health
+        self.requestTimeoutSeconds = configuration.requestTimeoutSeconds
     }
 
     func principal(_ request: Request, accepts kinds: PrincipalKinds) async throws -> Principal {

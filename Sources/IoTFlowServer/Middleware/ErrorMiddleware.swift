@@ -2,6 +2,8 @@ import Hummingbird
 import IoTFlowCore
 import Logging
 import NIOCore
+import PostgresNIO
+import _ConnectionPoolModule
 
 /// Turns every error into the JSON shape of API.md; unexpected errors are logged and become a bare 500.
 struct ErrorMiddleware: RouterMiddleware {
@@ -15,6 +17,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(for: error)
         } catch let error as any HTTPResponseError {
             return self.response(for: error, request: request)
+        } catch let error where Self.isStoreUnavailable(error) {
+            context.logger.warning("store unavailable", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return Self.response(for: .unavailable("A data store needed for this request is unavailable; retry shortly."))
         } catch {
             // Never shown to the client: driver and SQL messages can reveal internals.
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
@@ -23,6 +28,17 @@ struct ErrorMiddleware: RouterMiddleware {
                 status: .internalServerError
             )
         }
+    }
+
+    /// Connection-level failures of a database (as opposed to a bad query) mean "try again later".
+    static func isStoreUnavailable(_ error: any Error) -> Bool {
+        if error is ConnectionPoolError { return true }
+        guard let error = error as? PSQLError else { return false }
+        guard error.code == .server else { return true }
+        // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57 (operator
+        // intervention, e.g. shutdown) are the server's way of saying it cannot serve right now.
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57")
     }
 
     static func response(for error: IoTFlowError) -> Response {

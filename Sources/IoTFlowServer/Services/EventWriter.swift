@@ -21,10 +21,15 @@ final class EventWriter: EventRecorder, Service {
     private let logger: Logger
     private let capacity: Int
     private let flushInterval: Duration
+    private let clock: any WallClock
     private let state = Mutex(State())
 
-    init(store: any EventStore, capacity: Int = 100_000, flushInterval: Duration = .milliseconds(200), logger: Logger) {
+    init(
+        store: any EventStore, capacity: Int = 100_000, flushInterval: Duration = .milliseconds(200), clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         self.store = store
+        self.clock = clock
         self.capacity = capacity
         self.flushInterval = flushInterval
         self.logger = logger
@@ -35,8 +40,12 @@ final class EventWriter: EventRecorder, Service {
     }
 
     func record(_ event: Event) {
+        var event = event
         self.state.withLock { state in
             if event.type == EventType.telemetrySubmitted, let deviceID = event.deviceID {
+                // Stamped here, under the lock that flush() also reads the clock under, so a submission
+                // can never land in a second that a flush has already closed.
+                event.timestamp = max(event.timestamp, self.clock.nowMilliseconds())
                 let key = CoalesceKey(deviceID: deviceID, second: event.timestamp / 1000)
                 if let index = state.coalesced[key] {
                     let count = max(1, Self.int(state.buffer[index].details["count"])) + 1
@@ -71,8 +80,8 @@ final class EventWriter: EventRecorder, Service {
     /// Writes what is buffered; on failure puts it back (as room allows) and returns false.
     @discardableResult
     func flush(all: Bool = false) async -> Bool {
-        let currentSecond = SystemWallClock().nowMilliseconds() / 1000
         let events = self.state.withLock { state -> [Event] in
+            let currentSecond = self.clock.nowMilliseconds() / 1000
             // telemetry.submitted events of the running second may still grow; keep them back so each
             // device-second ends up as exactly one event (unless flushing everything at shutdown).
             var taken: [Event] = []

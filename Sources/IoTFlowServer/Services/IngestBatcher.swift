@@ -9,7 +9,7 @@ import Synchronization
 final class IngestBatcher: TelemetryWriter, Service {
     private struct Pending {
         var write: TelemetryWrite
-        var continuation: CheckedContinuation<Void, any Error>
+        var waiter: Waiter
     }
 
     private struct State {
@@ -34,17 +34,25 @@ final class IngestBatcher: TelemetryWriter, Service {
     }
 
     func submit(_ write: TelemetryWrite) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = self.state.withLock { state -> Bool in
-                guard state.accepting else { return false }
-                state.queue.append(Pending(write: write, continuation: continuation))
-                return true
+        let waiter = Waiter()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiter.attach(continuation)
+                let accepted = self.state.withLock { state -> Bool in
+                    guard state.accepting else { return false }
+                    state.queue.append(Pending(write: write, waiter: waiter))
+                    return true
+                }
+                if accepted {
+                    self.wake.yield()
+                } else {
+                    waiter.resume(throwing: IoTFlowError.unavailable("The server is shutting down; retry shortly."))
+                }
             }
-            if accepted {
-                self.wake.yield()
-            } else {
-                continuation.resume(throwing: IoTFlowError.unavailable("The server is shutting down; retry shortly."))
-            }
+        } onCancel: {
+            // A request that gives up (its deadline passed) stops waiting; the write itself may still be
+            // committed with its batch, which is why the client sees 503 and not 201.
+            waiter.resume(throwing: CancellationError())
         }
     }
 
@@ -94,14 +102,14 @@ final class IngestBatcher: TelemetryWriter, Service {
             AppMetrics.batchPoints.record(points)
             AppMetrics.ingestedPoints.increment(by: points)
             await self.markSeen(batch)
-            for pending in batch { pending.continuation.resume() }
+            for pending in batch { pending.waiter.resume() }
         } catch  where batch.count > 1 {
             // One write must not sink the others: retry each on its own.
             self.logger.warning("batched telemetry commit failed; retrying writes one by one", metadata: ["error": "\(error)"])
             for pending in batch { await self.commit([pending]) }
         } catch {
             self.logger.error("telemetry commit failed", metadata: ["error": "\(error)"])
-            batch[0].continuation.resume(throwing: IoTFlowError.unavailable("The telemetry store could not commit the data; retry."))
+            batch[0].waiter.resume(throwing: IoTFlowError.unavailable("The telemetry store could not commit the data; retry."))
         }
     }
 
@@ -115,5 +123,55 @@ final class IngestBatcher: TelemetryWriter, Service {
             // Liveness is best effort; the data itself is committed.
             self.logger.warning("could not record device last_seen", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Resumes a request's continuation exactly once: by the commit, or earlier by the request's cancellation
+/// (which may come before the continuation exists).
+private final class Waiter: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Void, any Error>?)
+        case finished(Result<Void, any Error>?)
+    }
+
+    private let state = Mutex(State.waiting(nil))
+
+    func attach(_ continuation: CheckedContinuation<Void, any Error>) {
+        let early = self.state.withLock { state -> Result<Void, any Error>? in
+            switch state {
+            case .waiting:
+                state = .waiting(continuation)
+                return nil
+            case .finished(let result):
+                state = .finished(nil)
+                return result
+            }
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume() {
+        self.finish(.success(()))
+    }
+
+    func resume(throwing error: any Error) {
+        self.finish(.failure(error))
+    }
+
+    private func finish(_ result: Result<Void, any Error>) {
+        let continuation = self.state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            switch state {
+            case .waiting(let continuation?):
+                state = .finished(nil)
+                return continuation
+            case .waiting(nil):
+                // Finished before attach(): attach() resumes with this result.
+                state = .finished(result)
+                return nil
+            case .finished:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
     }
 }

@@ -72,10 +72,11 @@ private func containsKey(_ key: String, in value: JSONValue?) -> Bool {
 }
 
 /// Checks a `stores` object: `registry`, `telemetry`, `cache`, `events`, each `{backend, role, available, latency_ms}`,
-/// with the embedded backends.
+/// with the backends of the pass under test (SQLite embedded, or PostgreSQL with `IOTFLOW_TEST_BACKEND=postgres`).
 func expectEmbeddedStores(_ stores: JSONValue?, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(stores.keys == ["registry", "telemetry", "cache", "events"], "stores \(stores.keys.sorted())", sourceLocation: sourceLocation)
-    let backends = ["registry": "sqlite", "telemetry": "sqlite", "cache": "memory", "events": "sqlite"]
+    let primary = TestBackend.current == .postgres ? "postgresql" : "sqlite"
+    let backends = ["registry": primary, "telemetry": primary, "cache": "memory", "events": primary]
     for (name, backend) in backends {
         let store = stores[name]
         #expect(store.keys == ["backend", "role", "available", "latency_ms"], "\(name): \(store.keys.sorted())", sourceLocation: sourceLocation)

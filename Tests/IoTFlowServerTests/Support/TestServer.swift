@@ -51,9 +51,28 @@ func withApp(
     config.onlineWindowSeconds = 300
     config.legacyUserHeader = legacyUserHeader
     config.logLevel = .warning
-    let app = try await buildApplication(configuration: config)
-    try await app.test(.router) { client in
-        try await test(TestAPI(client: client))
+    try await withTestStores(config) { config in
+        let app = try await buildApplication(configuration: config)
+        try await app.test(.router) { client in
+            try await test(TestAPI(client: client))
+        }
+    }
+}
+
+/// Points `config` at the backend under test (a fresh PostgreSQL database in the postgres pass) and runs `body`.
+func withTestStores(_ config: AppConfiguration, _ body: (AppConfiguration) async throws -> Void) async throws {
+    switch TestBackend.current {
+    case .sqlite:
+        try await body(config)
+    case .postgres:
+        let base = config
+        try await TestDatabase.withFreshDatabase { url in
+            var postgres = base
+            postgres.databaseURL = url
+            // Each test app has its own pool; keep them small so a run stays far below max_connections.
+            postgres.postgresPoolSize = 4
+            try await body(postgres)
+        }
     }
 }
 

@@ -1,0 +1,48 @@
+import Foundation
+import IoTFlowCore
+import IoTFlowStorage
+import Logging
+import ServiceLifecycle
+
+/// The embedded backends: one SQLite file for registry, telemetry and events, and an in-process cache.
+enum EmbeddedStores {
+    static func open(configuration: AppConfiguration, logger: Logger) async throws -> StoreSet {
+        let database = try await Self.openDatabase(configuration: configuration, logger: logger)
+        let registry = RegistrySQLiteStore(database: database)
+        let telemetry = TelemetrySQLiteStore(database: database)
+        let events = EventSQLiteStore(database: database)
+        let cache = InMemoryCache()
+        return StoreSet(
+            registry: registry, telemetry: telemetry, events: events, cache: cache, services: [DatabaseCloser(database: database)], prepare: {},
+            healthChecker: StoreHealthChecker(probes: [
+                .init(role: "registry", backend: "sqlite", primary: true, ping: { try await registry.ping() }),
+                .init(role: "telemetry", backend: "sqlite", primary: true, ping: { try await telemetry.ping() }),
+                .init(role: "cache", backend: "memory", primary: false, ping: { try await cache.ping() }),
+                .init(role: "events", backend: "sqlite", primary: false, ping: { try await events.ping() }),
+            ])
+        )
+    }
+
+    /// Creates the data folder and opens (and migrates) `iotflow.sqlite` in it.
+    static func openDatabase(configuration: AppConfiguration, logger: Logger) async throws -> SQLiteDatabaseFile {
+        let directory = URL(fileURLWithPath: configuration.dataDirectory, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigurationError(message: "cannot create IOTFLOW_DATA_DIR '\(configuration.dataDirectory)': \(error.localizedDescription)")
+        }
+        let path = directory.appendingPathComponent("iotflow.sqlite").path
+        let durability: SQLiteDatabaseFile.Durability = configuration.sqliteSynchronous == "normal" ? .normal : .full
+        return try await SQLiteDatabaseFile.open(path: path, durability: durability, logger: logger)
+    }
+}
+
+/// Closes the database once everything that writes to it has stopped.
+struct DatabaseCloser: Service {
+    let database: SQLiteDatabaseFile
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.database.close()
+    }
+}

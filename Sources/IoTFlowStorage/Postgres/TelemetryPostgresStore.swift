@@ -1,0 +1,133 @@
+import IoTFlowCore
+import Logging
+import PostgresNIO
+
+/// Time series in PostgreSQL: `telemetry` partitioned by month of `ts_ms`, a latest-value table maintained
+/// in the same transaction, and metadata per (device, timestamp).
+public struct TelemetryPostgresStore: TelemetryStore {
+    let database: PostgresDatabase
+    let keys = TelemetryKeyDictionary()
+
+    /// Creates the store on a database whose pool is running and whose schema is migrated.
+    public init(database: PostgresDatabase) {
+        self.database = database
+    }
+
+    /// The unnested column list of ``TelemetryColumns``, as `u(d, k, t, v, n, s, b)`.
+    private static func unnest(_ columns: TelemetryColumns) -> PostgresQuery {
+        """
+        unnest(\(columns.deviceIDs)::int8[], \(columns.keyIDs)::int8[], \(columns.timestamps)::int8[], \(columns.kinds)::int2[],
+            \(columns.numbers)::float8[], \(columns.strings)::text[], \(columns.bools)::bool[]) AS u(d, k, t, v, n, s, b)
+        """
+    }
+
+    public func write(_ writes: [TelemetryWrite]) async throws {
+        let batch = TelemetryBatch(writes)
+        guard !batch.isEmpty else { return }
+        let logger = self.database.logger
+        let keyIDs = try await self.database.transaction { connection in
+            let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection, logger: logger)
+            // One statement per table, whatever the batch size. Order matters against deadlocks: every
+            // writer takes keys, then values, then latest rows, then metadata, each sorted.
+            if !batch.rows.isEmpty {
+                try await connection.rows(
+                    Self.upsert(
+                        into: "telemetry", TelemetryColumns(batch.rows, keyIDs: ids),
+                        conflict: "(device_id, key_id, ts_ms) DO UPDATE SET num_value = excluded.num_value, "
+                            + "str_value = excluded.str_value, bool_value = excluded.bool_value"
+                    ),
+                    logger: logger
+                )
+                try await connection.rows(
+                    Self.upsert(
+                        into: "telemetry_latest", TelemetryColumns(batch.latest, keyIDs: ids),
+                        conflict: "(device_id, key_id) DO UPDATE SET ts_ms = excluded.ts_ms, num_value = excluded.num_value, "
+                            + "str_value = excluded.str_value, bool_value = excluded.bool_value WHERE excluded.ts_ms >= telemetry_latest.ts_ms"
+                    ),
+                    logger: logger
+                )
+            }
+            if !batch.metadata.isEmpty {
+                try await connection.rows(
+                    """
+                    INSERT INTO telemetry_metadata (device_id, ts_ms, metadata)
+                    SELECT * FROM unnest(\(batch.metadata.map(\.deviceID))::int8[], \(batch.metadata.map(\.timestamp))::int8[],
+                        \(batch.metadata.map(\.text))::text[])
+                    ON CONFLICT (device_id, ts_ms) DO UPDATE SET metadata = excluded.metadata
+                    """,
+                    logger: logger
+                )
+            }
+            return ids
+        }
+        // Only now: ids created by a transaction that rolled back must not be cached.
+        self.keys.remember(keyIDs)
+    }
+
+    /// `INSERT INTO table … SELECT FROM unnest(…) ON CONFLICT conflict` for rows in ``TelemetryColumns``.
+    private static func upsert(into table: String, _ columns: TelemetryColumns, conflict: String) -> PostgresQuery {
+        let source = Self.unnest(columns)
+        return PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(table) (device_id, key_id, ts_ms, num_value, str_value, bool_value)
+                SELECT \(TelemetryColumns.selectList) FROM \(source.sql) ON CONFLICT \(conflict)
+                """,
+            binds: source.binds
+        )
+    }
+
+    public func latest(deviceID: Int64) async throws -> [LatestValue] {
+        try await self.latest(deviceIDs: [deviceID])[deviceID] ?? []
+    }
+
+    public func latest(deviceIDs: [Int64]) async throws -> [Int64: [LatestValue]] {
+        guard !deviceIDs.isEmpty else { return [:] }
+        let rows = try await self.database.rows(
+            """
+            SELECT l.device_id, k.name, l.ts_ms, l.num_value, l.str_value, l.bool_value
+            FROM telemetry_latest l JOIN telemetry_keys k ON k.id = l.key_id
+            WHERE l.device_id = ANY(\(deviceIDs)::int8[]) ORDER BY l.device_id, k.name COLLATE "C"
+            """
+        )
+        var result: [Int64: [LatestValue]] = [:]
+        for row in rows {
+            let (deviceID, name, timestamp, number, string, bool) = try row.decode((Int64, String, Int64, Double?, String?, Bool?).self)
+            guard let value = Self.value(number: number, string: string, bool: bool) else { continue }
+            result[deviceID, default: []].append(LatestValue(key: name, value: value, timestamp: timestamp))
+        }
+        return result
+    }
+
+    public func deleteAll(deviceIDs: [Int64]) async throws {
+        guard !deviceIDs.isEmpty else { return }
+        try await self.database.transaction { connection in
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
+                try await connection.rows(
+                    "DELETE FROM \(unescaped: table) WHERE device_id = ANY(\(deviceIDs)::int8[])", logger: self.database.logger
+                )
+            }
+        }
+    }
+
+    public func countValues(since: Int64?) async throws -> Int {
+        let rows: [PostgresRow]
+        if let since {
+            rows = try await self.database.rows("SELECT count(*) FROM telemetry WHERE ts_ms >= \(since)")
+        } else {
+            rows = try await self.database.rows("SELECT count(*) FROM telemetry")
+        }
+        return Int(try rows.first?.decode(Int64.self) ?? 0)
+    }
+
+    public func ping() async throws -> Double {
+        try await self.database.ping()
+    }
+
+    /// The value of a row's three nullable value columns.
+    static func value(number: Double?, string: String?, bool: Bool?) -> TelemetryValue? {
+        if let number { return .number(number) }
+        if let string { return .string(string) }
+        if let bool { return .bool(bool) }
+        return nil
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import IoTFlowServer
+import Logging
+import NIOPosix
+import PostgresNIO
+import Testing
+
+/// Which primary store the HTTP suites run against: scripts/test.sh runs them once on the embedded
+/// SQLite default and once with `IOTFLOW_TEST_BACKEND=postgres`.
+enum TestBackend: String {
+    case sqlite
+    case postgres
+
+    static var current: TestBackend {
+        ProcessInfo.processInfo.environment["IOTFLOW_TEST_BACKEND"] == "postgres" ? .postgres : .sqlite
+    }
+}
+
+/// Fresh PostgreSQL databases on the server named by `IOTFLOW_TEST_DATABASE_URL` (set by scripts/test.sh).
+enum TestDatabase {
+    /// The server's admin URL; a missing variable fails the test rather than skipping it.
+    static func serverURL() throws -> DatabaseURL {
+        let text = try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_TEST_DATABASE_URL"],
+            "IOTFLOW_TEST_DATABASE_URL must name a PostgreSQL server (scripts/test.sh starts one and sets it)"
+        )
+        return try DatabaseURL.parse(text)
+    }
+
+    /// Runs `body` with the URL of a new empty database, dropped afterwards.
+    static func withFreshDatabase<T>(_ body: (DatabaseURL) async throws -> T) async throws -> T {
+        let server = try Self.serverURL()
+        let name = "iotflow_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await Self.execute("CREATE DATABASE \(name)", on: server)
+        var url = server
+        url.database = name
+        url.tls = .disable
+        do {
+            let result = try await body(url)
+            try await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: server)
+            return result
+        } catch {
+            try? await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: server)
+            throw error
+        }
+    }
+
+    /// Runs one statement on the server's admin database.
+    static func execute(_ sql: String, on server: DatabaseURL) async throws {
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(),
+            configuration: .init(
+                host: server.host, port: server.port, username: server.username, password: server.password, database: server.database, tls: .disable),
+            id: 1, logger: Logger(label: "test-database")
+        )
+        defer { Task { try? await connection.close() } }
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-database"))
+    }
+}
