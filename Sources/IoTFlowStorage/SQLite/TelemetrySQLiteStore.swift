@@ -16,57 +16,25 @@ public struct TelemetrySQLiteStore: TelemetryStore {
     // variable limit (6 variables a row).
     private static let rowsPerStatement = 4000
 
-    private struct Row {
-        var deviceID: Int64
-        var key: String
-        var timestamp: Int64
-        var value: TelemetryValue
-    }
-
     public func write(_ writes: [TelemetryWrite]) async throws {
-        // The last write of a (device, key, timestamp) wins: deduplicate here so every backend behaves alike.
-        var rows: [Row] = []
-        var position: [RowKey: Int] = [:]
-        var metadata: [MetadataKey: String] = [:]
-        var latest: [LatestKey: Row] = [:]
-        var names = Set<String>()
-        for write in writes {
-            for point in write.points {
-                if let meta = point.metadata { metadata[MetadataKey(deviceID: write.deviceID, timestamp: point.timestamp)] = meta }
-                for (key, value) in point.values {
-                    let row = Row(deviceID: write.deviceID, key: key, timestamp: point.timestamp, value: value)
-                    names.insert(key)
-                    let rowKey = RowKey(deviceID: write.deviceID, key: key, timestamp: point.timestamp)
-                    if let index = position[rowKey] {
-                        rows[index] = row
-                    } else {
-                        position[rowKey] = rows.count
-                        rows.append(row)
-                    }
-                    let latestKey = LatestKey(deviceID: write.deviceID, key: key)
-                    if (latest[latestKey]?.timestamp ?? Int64.min) <= point.timestamp { latest[latestKey] = row }
-                }
-            }
-        }
-        let rowsToWrite = rows
-        let latestRows = Array(latest.values)
-        let metadataRows = metadata
+        let batch = TelemetryBatch(writes)
+        guard !batch.isEmpty else { return }
         let keyIDs = try await self.database.write { connection in
-            let ids = try await self.keys.ensureIDs(names, on: connection)
-            for chunk in rowsToWrite.chunked(Self.rowsPerStatement) {
+            let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection)
+            for chunk in batch.rows.chunked(Self.rowsPerStatement) {
                 try await Self.insert(chunk, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
             }
-            for chunk in latestRows.chunked(Self.rowsPerStatement) {
+            for chunk in batch.latest.chunked(Self.rowsPerStatement) {
                 try await Self.insert(
                     chunk, ids: ids, table: "telemetry_latest", conflict: "(device_id, key_id) DO UPDATE SET ts_ms = excluded.ts_ms,",
                     condition: " WHERE excluded.ts_ms >= telemetry_latest.ts_ms", on: connection
                 )
             }
-            for chunk in Array(metadataRows).chunked(Self.rowsPerStatement) {
+            for chunk in batch.metadata.chunked(Self.rowsPerStatement) {
                 _ = try await connection.query(
                     "INSERT OR REPLACE INTO telemetry_metadata (device_id, ts_ms, metadata) VALUES "
                         + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                    chunk.flatMap { [SQLiteData.int($0.key.deviceID), .int($0.key.timestamp), .text($0.value)] }
+                    chunk.flatMap { [SQLiteData.int($0.deviceID), .int($0.timestamp), .text($0.text)] }
                 )
             }
             return ids
@@ -75,7 +43,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
     }
 
     private static func insert(
-        _ rows: ArraySlice<Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "", on connection: SQLiteConnection
+        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "", on connection: SQLiteConnection
     ) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 6)
@@ -316,22 +284,6 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         if let flag = row.int64("bool_value") { return .bool(flag != 0) }
         return nil
     }
-}
-
-private struct RowKey: Hashable {
-    var deviceID: Int64
-    var key: String
-    var timestamp: Int64
-}
-
-private struct LatestKey: Hashable {
-    var deviceID: Int64
-    var key: String
-}
-
-private struct MetadataKey: Hashable {
-    var deviceID: Int64
-    var timestamp: Int64
 }
 
 extension Array {

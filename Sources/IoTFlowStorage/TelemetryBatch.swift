@@ -1,7 +1,8 @@
 import IoTFlowCore
 
 /// The points of one `write` call, deduplicated in memory so that the last value of a (device, key, timestamp)
-/// wins: PostgreSQL's `ON CONFLICT DO UPDATE` refuses to touch one row twice in a statement.
+/// wins on every backend alike (PostgreSQL's `ON CONFLICT DO UPDATE` even refuses to touch one row twice
+/// in a statement), with the newest value per (device, key) for the latest-values table.
 struct TelemetryBatch: Sendable {
     /// One stored value.
     struct Row: Sendable {
