@@ -43,7 +43,8 @@ public struct TelemetrySQLiteStore: TelemetryStore {
     }
 
     private static func insert(
-        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "", on connection: SQLiteConnection
+        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "",
+        on connection: SQLiteConnection
     ) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 6)
