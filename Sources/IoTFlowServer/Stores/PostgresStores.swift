@@ -25,6 +25,7 @@ enum PostgresStores {
             registry: registry, telemetry: telemetry, events: events, cache: cache,
             services: [database, PartitionMaintenance(database: database, logger: logger)],
             prepare: {
+                await database.waitUntilRunning()
                 try await database.migrate(logger: logger)
                 try await database.ensurePartitions(now: SystemWallClock().nowMilliseconds(), logger: logger)
             },

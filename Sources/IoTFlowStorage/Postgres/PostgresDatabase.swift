@@ -8,6 +8,8 @@ public final class PostgresDatabase: Sendable {
     public let client: PostgresClient
     /// Passed to queries so postgres-nio's own trace output lands with ours.
     let logger: Logger
+    /// Finished when ``run()`` starts, for ``waitUntilRunning()``.
+    private let started = AsyncStream.makeStream(of: Void.self)
 
     /// Creates the pool; nothing connects until ``run()`` runs.
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
@@ -17,7 +19,15 @@ public final class PostgresDatabase: Sendable {
 
     /// Runs the pool until cancelled (call in a task / as a Service).
     public func run() async {
+        self.started.continuation.finish()
+        // No suspension point between the signal and client.run(), which marks the pool running on entry.
         await self.client.run()
+    }
+
+    /// Returns once ``run()`` has started, so work scheduled alongside it (migrations at start-up) does not
+    /// lease a connection before the pool runs (postgres-nio warns about that).
+    public func waitUntilRunning() async {
+        for await _ in self.started.stream {}
     }
 
     /// Round-trip time of `SELECT 1` in ms.
