@@ -137,6 +137,23 @@ struct DurabilityTests {
         #expect(message.split(separator: "\n").count == 1, "expected one line, got: \(message)")
     }
 
+    @Test("a port already in use stops serve with one line and a clean exit, not a crash")
+    func portInUse() async throws {
+        let first = try makeTemporaryDirectory()
+        let second = try makeTemporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        let running = try await ServerProcess(dataDirectory: first)
+        defer { _ = running.terminate() }
+        let blocked = try ServerProcess(launching: second, environment: [:], port: running.port)
+        let (status, output) = blocked.waitForExit()
+        #expect(status == 1, "expected exit status 1, got \(status): \(output)")
+        #expect(output.contains("in use"), "got: \(output)")
+        #expect(!output.contains("crashed"), "got: \(output)")
+    }
+
     static func milliseconds(_ iso: String) throws -> Int64 {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -29,9 +29,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server without waiting for it.
-    init(launching dataDirectory: String, environment: [String: String]) throws {
+    init(launching dataDirectory: String, environment: [String: String], port: Int? = nil) throws {
         self.dataDirectory = dataDirectory
-        self.port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         self.process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
         self.process.arguments = ["serve", "--port", String(self.port), "--data-dir", dataDirectory]
         var env = ProcessInfo.processInfo.environment

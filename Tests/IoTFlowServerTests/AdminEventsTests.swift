@@ -163,7 +163,10 @@ struct AdminEventsTests {
 
     @Test(
         "rejects bad query values with 400",
-        arguments: ["device_id=abc", "device_id=1.5", "start_time=yesterday", "end_time=%2B2h", "start_time=1h", "limit=0", "limit=abc", "offset=-1"]
+        arguments: [
+            "device_id=abc", "device_id=1.5", "start_time=yesterday", "end_time=%2B2h", "start_time=1h", "limit=0", "limit=abc", "offset=-1",
+            "event_type=nope.nope", "user_id=alice",
+        ]
     )
     func badQuery(query: String) async throws {
         try await withApp { api in

@@ -76,4 +76,11 @@ public enum EventType {
     public static let groupDeleted = "group.deleted"
     public static let groupDeviceAdded = "group.device_added"
     public static let groupDeviceRemoved = "group.device_removed"
+
+    /// Every type the services write, for validating filters.
+    public static let all: Set<String> = [
+        userRegistered, userLogin, userUpdated, userDeleted, userDeactivated, userActivated, deviceRegistered, deviceUpdated, deviceDeleted,
+        deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, groupCreated, groupUpdated, groupDeleted,
+        groupDeviceAdded, groupDeviceRemoved,
+    ]
 }

@@ -82,7 +82,12 @@ public struct AdminService: Sendable {
         let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
         let now = self.deps.clock.nowMilliseconds()
         var filter = EventQuery(limit: paging.limit, offset: paging.offset)
-        filter.type = query["event_type"].flatMap { $0.isEmpty ? nil : $0 }
+        if let type = query["event_type"], !type.isEmpty {
+            guard EventType.all.contains(type) else {
+                throw IoTFlowError.badRequest("'event_type' is not a known event type, such as device.registered or telemetry.submitted.")
+            }
+            filter.type = type
+        }
         if let text = query["device_id"], !text.isEmpty {
             guard let deviceID = Int64(text) else { throw IoTFlowError.badRequest("'device_id' must be an integer.") }
             filter.deviceID = deviceID

@@ -56,8 +56,12 @@ public final class SQLiteDatabaseFile: Sendable {
 
     /// Closes every connection.
     public func close() async {
-        try? await self.writer.close()
-        for reader in self.readers { try? await reader.close() }
+        // Detached so the close happens even when the caller is being cancelled: a failed start-up (say,
+        // the port is taken) cancels every service, and a cancelled thread-pool hop would skip the close.
+        await Task.detached { [writer, readers] in
+            try? await writer.close()
+            for reader in readers { try? await reader.close() }
+        }.value
     }
 
     /// Runs a read-only statement on a reader connection.
