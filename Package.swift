@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "IoTFlowCore", targets: ["IoTFlowCore"]),
         .library(name: "IoTFlowStorage", targets: ["IoTFlowStorage"]),
         .library(name: "IoTFlowServer", targets: ["IoTFlowServer"]),
+        .library(name: "RedisNIO", targets: ["RedisNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -40,9 +41,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RedisNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "IoTFlowStorage",
             dependencies: [
                 "IoTFlowCore",
+                "RedisNIO",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,6 +99,18 @@ let package = Package(
         .testTarget(
             name: "IoTFlowCoreTests",
             dependencies: ["IoTFlowCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisNIOTests",
+            dependencies: [
+                "RedisNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
