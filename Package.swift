@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "IoTFlowCore",
                 "IoTFlowStorage",
+                "RedisNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -116,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "IoTFlowStorageTests",
             dependencies: [
-                "IoTFlowCore", "IoTFlowStorage", .product(name: "Logging", package: "swift-log"),
+                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

@@ -28,6 +28,9 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: DatabaseURL?
     /// Most PostgreSQL connections this instance opens (`IOTFLOW_PG_POOL_SIZE`).
     public var postgresPoolSize: Int = 20
+    /// Redis for the cache role (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, `REDIS_DB`, `IOTFLOW_REDIS_PREFIX`);
+    /// nil keeps the cache in process.
+    public var redis: RedisSettings?
     /// A request that has not finished after this many seconds gets 503 (`IOTFLOW_REQUEST_TIMEOUT_SECONDS`),
     /// so an unreachable store fails requests quickly instead of holding them.
     public var requestTimeoutSeconds: Int = 10
@@ -65,6 +68,7 @@ public struct AppConfiguration: Sendable {
         if let size = environment["IOTFLOW_PG_POOL_SIZE"], !size.isEmpty {
             config.postgresPoolSize = try Self.integer(size, name: "IOTFLOW_PG_POOL_SIZE", range: 1...1000)
         }
+        config.redis = try RedisSettings.fromEnvironment(environment)
         if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
             config.requestTimeoutSeconds = try Self.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }

@@ -11,7 +11,8 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     logger.logLevel = configuration.logLevel
     let stores = try await StoreSet.open(configuration: configuration, logger: logger)
     let batcher = IngestBatcher(
-        store: stores.telemetry, registry: stores.registry, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
+        store: stores.telemetry, registry: stores.registry, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints,
+        logger: logger
     )
     let eventWriter = EventWriter(store: stores.events, logger: logger)
     let deps = Dependencies(

@@ -16,19 +16,19 @@ struct InMemoryCacheDeviceTests {
     func storeAndGet() async {
         let cache = InMemoryCache(clock: ManualWallClock(1_000_000))
         #expect(await cache.device(keyHash: "h1") == nil)
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h1")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h1", readStartedAt: 0)
         #expect(await cache.device(keyHash: "h1") == cachedDevice(id: 1, owner: 10))
         #expect(await cache.device(keyHash: "h2") == nil)
-        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "h1")
+        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "h1", readStartedAt: 0)
         #expect(await cache.device(keyHash: "h1")?.device.id == 2)
     }
 
     @Test("invalidate by device id removes every key of that device only")
     func invalidateByID() async {
         let cache = InMemoryCache(clock: ManualWallClock(1_000_000))
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "old")
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "new")
-        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "other")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "old", readStartedAt: 0)
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "new", readStartedAt: 0)
+        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "other", readStartedAt: 0)
         await cache.invalidateDevice(id: 1)
         #expect(await cache.device(keyHash: "old") == nil)
         #expect(await cache.device(keyHash: "new") == nil)
@@ -38,9 +38,9 @@ struct InMemoryCacheDeviceTests {
     @Test("invalidate by owner removes that owner's devices only")
     func invalidateByOwner() async {
         let cache = InMemoryCache(clock: ManualWallClock(1_000_000))
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "a")
-        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "b")
-        await cache.storeDevice(cachedDevice(id: 3, owner: 11), keyHash: "c")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "a", readStartedAt: 0)
+        await cache.storeDevice(cachedDevice(id: 2, owner: 10), keyHash: "b", readStartedAt: 0)
+        await cache.storeDevice(cachedDevice(id: 3, owner: 11), keyHash: "c", readStartedAt: 0)
         await cache.invalidateDevices(ownerID: 10)
         #expect(await cache.device(keyHash: "a") == nil)
         #expect(await cache.device(keyHash: "b") == nil)
@@ -51,7 +51,7 @@ struct InMemoryCacheDeviceTests {
     func defaultExpiry() async {
         let clock = ManualWallClock(5_000_000)
         let cache = InMemoryCache(clock: clock)
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h", readStartedAt: 0)
         clock.advance(by: 3_599_999)
         #expect(await cache.device(keyHash: "h") != nil)
         clock.advance(by: 1)
@@ -62,9 +62,9 @@ struct InMemoryCacheDeviceTests {
     func customExpiry() async {
         let clock = ManualWallClock(0)
         let cache = InMemoryCache(clock: clock, deviceLifetimeMilliseconds: 1000)
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h", readStartedAt: 0)
         clock.advance(by: 900)
-        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 10), keyHash: "h", readStartedAt: 0)
         clock.advance(by: 900)
         #expect(await cache.device(keyHash: "h") != nil)
         clock.advance(by: 100)
@@ -75,10 +75,10 @@ struct InMemoryCacheDeviceTests {
     func eviction() async {
         let cache = InMemoryCache(clock: ManualWallClock(0), deviceCapacity: 4)
         for (id, hash) in zip(Int64(1)...4, ["a", "b", "c", "d"]) {
-            await cache.storeDevice(cachedDevice(id: id, owner: 1), keyHash: hash)
+            await cache.storeDevice(cachedDevice(id: id, owner: 1), keyHash: hash, readStartedAt: 0)
         }
         #expect(await cache.device(keyHash: "a") != nil)
-        await cache.storeDevice(cachedDevice(id: 5, owner: 1), keyHash: "e")
+        await cache.storeDevice(cachedDevice(id: 5, owner: 1), keyHash: "e", readStartedAt: 0)
         #expect(await cache.device(keyHash: "a") != nil)
         #expect(await cache.device(keyHash: "d") != nil)
         #expect(await cache.device(keyHash: "e") != nil)

@@ -8,7 +8,7 @@ struct InMemoryCacheLatestTests {
         let cache = InMemoryCache(clock: ManualWallClock(0))
         await cache.storeLatest(
             [LatestValue(key: "t", value: .number(20), timestamp: 2000), LatestValue(key: "h", value: .number(50), timestamp: 2000)],
-            deviceID: 7
+            deviceID: 7, readStartedAt: 0
         )
         await cache.mergeLatest(
             [
@@ -45,8 +45,8 @@ struct InMemoryCacheLatestTests {
     @Test("invalidate latest")
     func invalidate() async {
         let cache = InMemoryCache(clock: ManualWallClock(0))
-        await cache.storeLatest([LatestValue(key: "t", value: .number(1), timestamp: 1)], deviceID: 1)
-        await cache.storeLatest([LatestValue(key: "t", value: .number(2), timestamp: 1)], deviceID: 2)
+        await cache.storeLatest([LatestValue(key: "t", value: .number(1), timestamp: 1)], deviceID: 1, readStartedAt: 0)
+        await cache.storeLatest([LatestValue(key: "t", value: .number(2), timestamp: 1)], deviceID: 2, readStartedAt: 0)
         await cache.invalidateLatest(deviceID: 1)
         #expect(await cache.latest(deviceID: 1) == nil)
         #expect(await cache.latest(deviceID: 2) == [LatestValue(key: "t", value: .number(2), timestamp: 1)])
@@ -56,7 +56,7 @@ struct InMemoryCacheLatestTests {
     func expiry() async {
         let clock = ManualWallClock(1_000_000)
         let cache = InMemoryCache(clock: clock)
-        await cache.storeLatest([LatestValue(key: "t", value: .number(1), timestamp: 1)], deviceID: 1)
+        await cache.storeLatest([LatestValue(key: "t", value: .number(1), timestamp: 1)], deviceID: 1, readStartedAt: 0)
         clock.advance(by: 599_000)
         await cache.mergeLatest([LatestValue(key: "t", value: .number(2), timestamp: 2)], deviceID: 1)
         clock.advance(by: 999)
@@ -74,10 +74,10 @@ struct InMemoryCacheLatestTests {
         #expect(await cache.statistics() == CacheStatistics(hits: 0, misses: 0))
         #expect(await cache.statistics().hitRate == 0)
         _ = await cache.device(keyHash: "x")
-        await cache.storeDevice(cachedDevice(id: 1, owner: 1), keyHash: "x")
+        await cache.storeDevice(cachedDevice(id: 1, owner: 1), keyHash: "x", readStartedAt: 0)
         _ = await cache.device(keyHash: "x")
         _ = await cache.device(keyHash: "x")
-        await cache.storeLatest([], deviceID: 1)
+        await cache.storeLatest([], deviceID: 1, readStartedAt: 0)
         _ = await cache.latest(deviceID: 1)
         _ = await cache.latest(deviceID: 2)
         clock.advance(by: 100)

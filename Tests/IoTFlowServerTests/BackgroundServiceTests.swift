@@ -16,7 +16,9 @@ struct BackgroundServiceTests {
     func groupCommit() async throws {
         let store = RecordingTelemetryStore(delay: .milliseconds(20))
         try await withTemporaryRegistry { registry in
-            let batcher = IngestBatcher(store: store, registry: registry, maxBatchPoints: 100_000, logger: Logger(label: "test"))
+            let batcher = IngestBatcher(
+                store: store, registry: registry, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
+            )
             try await withRunningService(batcher) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for device in 1...200 {
@@ -40,7 +42,9 @@ struct BackgroundServiceTests {
         let store = RecordingTelemetryStore(delay: .milliseconds(5), failingDevice: 13)
         let outcomes = SharedBox<[Int64: Bool]>([:])
         try await withTemporaryRegistry { registry in
-            let batcher = IngestBatcher(store: store, registry: registry, maxBatchPoints: 100_000, logger: Logger(label: "test"))
+            let batcher = IngestBatcher(
+                store: store, registry: registry, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
+            )
             try await withRunningService(batcher) {
                 await withTaskGroup(of: Void.self) { group in
                     for device in 1...40 {

@@ -64,3 +64,24 @@ public struct NewUser: Sendable {
         self.createdAt = createdAt
     }
 }
+
+/// A signed-in user as its bearer token resolves: the user and when the token expires.
+public struct TokenSession: Sendable, Equatable {
+    /// The token's owner.
+    public var user: User
+    /// When the token stops working, epoch ms.
+    public var expiresAt: Int64
+
+    /// Creates the value.
+    public init(user: User, expiresAt: Int64) {
+        self.user = user
+        self.expiresAt = expiresAt
+    }
+
+    /// The same session without the password hash, which no cache needs to hold.
+    public var withoutSecrets: TokenSession {
+        var copy = self
+        copy.user.passwordHash = ""
+        return copy
+    }
+}

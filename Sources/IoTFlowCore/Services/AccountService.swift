@@ -76,6 +76,7 @@ public struct AccountService: Sendable {
         let now = self.deps.clock.nowMilliseconds()
         user.lastLogin = now
         try await self.deps.registry.updateUser(user)
+        await self.deps.cache.invalidateUser(id: user.id)
         let token = try await self.issueToken(for: user, now: now)
         self.deps.events.record(Event(type: EventType.userLogin, timestamp: now, userPublicID: user.publicID))
         return (user, token)
@@ -83,16 +84,21 @@ public struct AccountService: Sendable {
 
     /// Revokes the token.
     public func logout(token: String) async throws {
-        try await self.deps.registry.deleteToken(hash: Secrets.sha256Hex(token))
+        let hash = Secrets.sha256Hex(token)
+        try await self.deps.registry.deleteToken(hash: hash)
+        await self.deps.cache.invalidateToken(hash: hash)
     }
 
     /// The active user owning this bearer token; 401 otherwise.
     public func authenticate(token: String) async throws -> User {
         let hash = Secrets.sha256Hex(token)
-        guard let user = try await self.deps.registry.user(tokenHash: hash, now: self.deps.clock.nowMilliseconds()), user.isActive else {
+        if let cached = await self.deps.cache.session(tokenHash: hash), cached.user.isActive { return cached.user }
+        let now = self.deps.clock.nowMilliseconds()
+        guard let session = try await self.deps.registry.session(tokenHash: hash, now: now), session.user.isActive else {
             throw IoTFlowError.unauthorized("The bearer token is invalid, expired or revoked; log in again.")
         }
-        return user
+        await self.deps.cache.storeSession(session, tokenHash: hash, readStartedAt: now)
+        return session.user
     }
 
     /// The active user with this public id, for the legacy `X-User-ID` header; 401 otherwise.
@@ -170,9 +176,9 @@ public struct AccountService: Sendable {
         if wasActive && !user.isActive {
             try await self.deps.registry.deleteTokens(userID: user.id)
         }
-        if wasActive != user.isActive {
-            await self.deps.cache.invalidateDevices(ownerID: user.id)
-        }
+        // Cached sessions hold the user and cached devices its username and status: forget both.
+        await self.deps.cache.invalidateUser(id: user.id)
+        await self.deps.cache.invalidateDevices(ownerID: user.id)
         self.deps.events.record(
             Event(type: EventType.userUpdated, timestamp: now, userPublicID: user.publicID, details: ["fields": .array(changed.map { .string($0) })])
         )
@@ -187,8 +193,10 @@ public struct AccountService: Sendable {
         let deviceIDs = try await self.deps.registry.deviceIDs(ownerID: user.id)
         try await self.deps.telemetry.deleteAll(deviceIDs: deviceIDs)
         try await self.deps.registry.deleteUser(id: user.id)
+        await self.deps.cache.invalidateUser(id: user.id)
         await self.deps.cache.invalidateDevices(ownerID: user.id)
         for id in deviceIDs { await self.deps.cache.invalidateLatest(deviceID: id) }
+        await self.deps.cache.forgetOnline(deviceIDs: deviceIDs)
         self.deps.events.record(
             Event(
                 type: EventType.userDeleted, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: user.publicID,
@@ -207,6 +215,7 @@ public struct AccountService: Sendable {
         user.updatedAt = now
         try await self.deps.registry.updateUser(user)
         if !active { try await self.deps.registry.deleteTokens(userID: user.id) }
+        await self.deps.cache.invalidateUser(id: user.id)
         await self.deps.cache.invalidateDevices(ownerID: user.id)
         self.deps.events.record(
             Event(type: active ? EventType.userActivated : EventType.userDeactivated, timestamp: now, userPublicID: user.publicID))

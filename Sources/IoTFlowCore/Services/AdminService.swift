@@ -66,12 +66,16 @@ public struct AdminService: Sendable {
     public func statistics(principal: Principal) async throws -> Statistics {
         try Access.requireAdmin(principal)
         let now = self.deps.clock.nowMilliseconds()
-        async let registry = self.deps.registry.registryCounts(onlineSince: now - Int64(self.deps.settings.onlineWindowSeconds) * 1000)
+        let onlineSince = now - Int64(self.deps.settings.onlineWindowSeconds) * 1000
+        async let registry = self.deps.registry.registryCounts(onlineSince: onlineSince)
+        async let online = self.deps.cache.onlineDevices(since: onlineSince)
         async let total = self.deps.telemetry.countValues(since: nil)
         async let recent = self.deps.telemetry.countValues(since: now - 86_400_000)
         async let events = self.deps.eventStore.events(EventQuery(limit: 0)).total
+        var counts = try await registry
+        if let online = await online { counts.onlineDevices = online }
         return Statistics(
-            registry: try await registry, pointsTotal: try await total, pointsLast24h: try await recent, cache: await self.deps.cache.statistics(),
+            registry: counts, pointsTotal: try await total, pointsLast24h: try await recent, cache: await self.deps.cache.statistics(),
             eventsTotal: try await events, eventQueue: self.deps.events.queueStatistics()
         )
     }

@@ -45,10 +45,11 @@ public struct DeviceService: Sendable {
     public func authenticate(apiKey: String) async throws -> AuthenticatedDevice {
         let hash = Secrets.sha256Hex(apiKey)
         if let cached = await self.deps.cache.device(keyHash: hash) { return cached }
+        let readStartedAt = self.deps.clock.nowMilliseconds()
         guard let found = try await self.deps.registry.device(apiKeyHash: hash) else {
             throw IoTFlowError.unauthorized("The API key is invalid.")
         }
-        await self.deps.cache.storeDevice(found, keyHash: hash)
+        await self.deps.cache.storeDevice(found, keyHash: hash, readStartedAt: readStartedAt)
         return found
     }
 
@@ -134,6 +135,7 @@ public struct DeviceService: Sendable {
         try await self.deps.registry.deleteDevice(id: id)
         await self.deps.cache.invalidateDevice(id: id)
         await self.deps.cache.invalidateLatest(deviceID: id)
+        await self.deps.cache.forgetOnline(deviceIDs: [id])
         try await self.deps.telemetry.deleteAll(deviceIDs: [id])
         self.deps.events.record(
             Event(
@@ -224,6 +226,7 @@ public struct DeviceService: Sendable {
     public func heartbeat(_ caller: AuthenticatedDevice) async throws -> Int64 {
         let now = self.deps.clock.nowMilliseconds()
         try await self.deps.registry.markSeen([caller.device.id: now])
+        await self.deps.cache.markOnline([caller.device.id: now])
         return now
     }
 

@@ -108,9 +108,10 @@ public struct TelemetryService: Sendable {
         if let cached = await self.deps.cache.latest(deviceID: deviceID), !cached.isEmpty {
             return (device, cached, true)
         }
+        let readStartedAt = self.deps.clock.nowMilliseconds()
         let values = try await self.deps.telemetry.latest(deviceID: deviceID)
         guard !values.isEmpty else { throw IoTFlowError.notFound("Device \(deviceID) has no telemetry yet.") }
-        await self.deps.cache.storeLatest(values, deviceID: deviceID)
+        await self.deps.cache.storeLatest(values, deviceID: deviceID, readStartedAt: readStartedAt)
         return (device, values, false)
     }
 

@@ -4,21 +4,41 @@
 public protocol Cache: Sendable {
     /// The device whose key hashes to `keyHash`, if cached.
     func device(keyHash: String) async -> AuthenticatedDevice?
-    /// Caches a device under its key hash.
-    func storeDevice(_ device: AuthenticatedDevice, keyHash: String) async
+    /// Caches a device under its key hash. `readStartedAt` (epoch ms) is when the registry read that found
+    /// it began: a device invalidated after that moment is not stored, so a read racing a key rotation or
+    /// deletion cannot put the old key back.
+    func storeDevice(_ device: AuthenticatedDevice, keyHash: String, readStartedAt: Int64) async
     /// Forgets the cached device with this id.
     func invalidateDevice(id: Int64) async
     /// Forgets every cached device of this owner.
     func invalidateDevices(ownerID: Int64) async
 
+    /// The cached session behind a bearer token's hash, if cached and not expired.
+    func session(tokenHash: String) async -> TokenSession?
+    /// Caches a session (never longer than the token lives); `readStartedAt` as for ``storeDevice(_:keyHash:readStartedAt:)``.
+    func storeSession(_ session: TokenSession, tokenHash: String, readStartedAt: Int64) async
+    /// Forgets one token (logout).
+    func invalidateToken(hash: String) async
+    /// Forgets every cached session of a user (changed, deactivated or deleted).
+    func invalidateUser(id: Int64) async
+
     /// The cached latest values of a device.
     func latest(deviceID: Int64) async -> [LatestValue]?
-    /// Caches the full set of latest values of a device.
-    func storeLatest(_ values: [LatestValue], deviceID: Int64) async
+    /// Caches the full set of latest values of a device, read from the store from `readStartedAt` on;
+    /// values written since then are not overwritten by this older snapshot.
+    func storeLatest(_ values: [LatestValue], deviceID: Int64, readStartedAt: Int64) async
     /// Merges newly written values into a cached set (newer timestamps win); no-op when not cached.
     func mergeLatest(_ values: [LatestValue], deviceID: Int64) async
     /// Forgets the cached latest values of a device.
     func invalidateLatest(deviceID: Int64) async
+
+    /// Records when devices were last seen (device id → epoch ms), for the online set.
+    func markOnline(_ lastSeen: [Int64: Int64]) async
+    /// How many devices were seen since `since` (epoch ms), or nil when the cache cannot tell for that whole
+    /// window (then the registry answers).
+    func onlineDevices(since: Int64) async -> Int?
+    /// Drops deleted devices from the online set.
+    func forgetOnline(deviceIDs: [Int64]) async
 
     /// Counts one hit on a fixed-window counter (e.g. a rate limit); returns the count in the current
     /// window and the seconds until it ends. Atomic across instances sharing the cache.

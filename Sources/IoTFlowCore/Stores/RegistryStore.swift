@@ -19,8 +19,8 @@ public protocol RegistryStore: Sendable {
 
     /// Stores a token hash for a user.
     func createToken(hash: String, userID: Int64, createdAt: Int64, expiresAt: Int64) async throws
-    /// The active user owning an unexpired token.
-    func user(tokenHash: String, now: Int64) async throws -> User?
+    /// The active user owning an unexpired token, with the token's expiry.
+    func session(tokenHash: String, now: Int64) async throws -> TokenSession?
     /// Revokes one token.
     func deleteToken(hash: String) async throws
     /// Revokes every token of a user.
@@ -153,5 +153,12 @@ public struct DeviceCounts: Sendable, Equatable {
     public init(total: Int, online: Int) {
         self.total = total
         self.online = online
+    }
+}
+
+extension RegistryStore {
+    /// The active user owning an unexpired token.
+    public func user(tokenHash: String, now: Int64) async throws -> User? {
+        try await self.session(tokenHash: tokenHash, now: now)?.user
     }
 }

@@ -24,9 +24,9 @@ struct HealthController {
             try await self.services.rejectInvalidBearer(request)
             let report = await self.services.health.check()
             let now = self.services.deps.clock.nowMilliseconds()
-            let counts = try? await self.services.deps.registry.deviceCounts(
-                onlineSince: now - Int64(self.services.deps.settings.onlineWindowSeconds) * 1000
-            )
+            let onlineSince = now - Int64(self.services.deps.settings.onlineWindowSeconds) * 1000
+            var counts = try? await self.services.deps.registry.deviceCounts(onlineSince: onlineSince)
+            if counts != nil, let online = await self.services.deps.cache.onlineDevices(since: onlineSince) { counts?.online = online }
             let points = try? await self.services.deps.telemetry.countValues(since: nil)
             return JSONBody.response([
                 "status": .string(report.status), "version": .string(Self.version),

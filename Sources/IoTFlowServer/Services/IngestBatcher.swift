@@ -19,13 +19,15 @@ final class IngestBatcher: TelemetryWriter, Service {
 
     private let store: any TelemetryStore
     private let registry: any RegistryStore
+    private let cache: any Cache
     private let logger: Logger
     private let maxBatchPoints: Int
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    init(store: any TelemetryStore, registry: any RegistryStore, maxBatchPoints: Int, logger: Logger) {
+    init(store: any TelemetryStore, registry: any RegistryStore, cache: any Cache, maxBatchPoints: Int, logger: Logger) {
+        self.cache = cache
         self.store = store
         self.registry = registry
         self.maxBatchPoints = maxBatchPoints
@@ -101,8 +103,10 @@ final class IngestBatcher: TelemetryWriter, Service {
             AppMetrics.commitDuration.recordNanoseconds(AppMetrics.nanoseconds(since: start))
             AppMetrics.batchPoints.record(points)
             AppMetrics.ingestedPoints.increment(by: points)
-            await self.markSeen(batch)
+            let lastSeen = await self.markSeen(batch)
             for pending in batch { pending.waiter.resume() }
+            // After the answers: the online set is best effort and must not delay them.
+            await self.cache.markOnline(lastSeen)
         } catch  where batch.count > 1 {
             // One write must not sink the others: retry each on its own.
             self.logger.warning("batched telemetry commit failed; retrying writes one by one", metadata: ["error": "\(error)"])
@@ -113,7 +117,7 @@ final class IngestBatcher: TelemetryWriter, Service {
         }
     }
 
-    private func markSeen(_ batch: [Pending]) async {
+    private func markSeen(_ batch: [Pending]) async -> [Int64: Int64] {
         var lastSeen: [Int64: Int64] = [:]
         let now = SystemWallClock().nowMilliseconds()
         for pending in batch { lastSeen[pending.write.deviceID] = now }
@@ -123,6 +127,7 @@ final class IngestBatcher: TelemetryWriter, Service {
             // Liveness is best effort; the data itself is committed.
             self.logger.warning("could not record device last_seen", metadata: ["error": "\(error)"])
         }
+        return lastSeen
     }
 }
 

@@ -12,6 +12,11 @@ struct StoreHealthChecker: Sendable {
 
     let probes: [Probe]
 
+    /// The same checker with the probe of `role` replaced.
+    func replacing(role: String, with probe: Probe) -> StoreHealthChecker {
+        StoreHealthChecker(probes: self.probes.map { $0.role == role ? probe : $0 })
+    }
+
     struct Report: Sendable {
         /// healthy, degraded (an auxiliary store is down) or unhealthy (a primary store is down).
         var status: String

@@ -22,7 +22,7 @@ enum PostgresStores {
         // Several instances may share this database, and an in-process cache cannot hear another instance
         // rotate a key or write a newer value: devices and latest values are not cached here (lifetime 0),
         // so a rotated key fails at once everywhere. Rate-limit counters still live in the process.
-        let cache = InMemoryCache(deviceLifetimeMilliseconds: 0, latestLifetimeMilliseconds: 0)
+        let cache = InMemoryCache(deviceLifetimeMilliseconds: 0, latestLifetimeMilliseconds: 0, sessionLifetimeMilliseconds: 0)
         let backend = "postgresql"
         return StoreSet(
             registry: registry, telemetry: telemetry, events: events, cache: cache,

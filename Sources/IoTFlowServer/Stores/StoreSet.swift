@@ -8,19 +8,41 @@ struct StoreSet: Sendable {
     let registry: any RegistryStore
     let telemetry: any TelemetryStore
     let events: any EventStore
-    let cache: any Cache
+    var cache: any Cache
     /// Long-running pieces (connection pools, maintenance jobs, closers), started before the server.
-    let services: [any Service]
+    var services: [any Service]
     /// Runs once the services are up and before the server binds (e.g. migrations).
-    let prepare: @Sendable () async throws -> Void
+    var prepare: @Sendable () async throws -> Void
     /// Pings every store for health reports.
-    let healthChecker: StoreHealthChecker
+    var healthChecker: StoreHealthChecker
 
-    /// Opens the backends named by the configuration: PostgreSQL when `DATABASE_URL` is set, else SQLite.
+    /// Opens the backends named by the configuration: PostgreSQL when `DATABASE_URL` is set, else SQLite;
+    /// the cache in Redis when `REDIS_HOST` is set, else in process.
     static func open(configuration: AppConfiguration, logger: Logger) async throws -> StoreSet {
+        var stores: StoreSet
         if let url = configuration.databaseURL {
-            return try await PostgresStores.open(url: url, configuration: configuration, logger: logger)
+            stores = try await PostgresStores.open(url: url, configuration: configuration, logger: logger)
+        } else {
+            stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
         }
-        return try await EmbeddedStores.open(configuration: configuration, logger: logger)
+        if let redis = configuration.redis {
+            let cache = RedisCacheRole.make(settings: redis, logger: logger)
+            logger.info("cache in Redis", metadata: ["redis": "\(redis)"])
+            stores.cache = cache
+            // Before the primary stores' services, so it stops after everything that uses it.
+            stores.services.insert(cache, at: 0)
+            let preparePrimary = stores.prepare
+            stores.prepare = {
+                try await preparePrimary()
+                // Serve from the first request with the cache connected, when Redis is there at all.
+                if await !cache.waitUntilReady(timeout: .seconds(2)) {
+                    logger.warning("Redis is not reachable; serving from the primary stores until it is", metadata: ["redis": "\(redis)"])
+                }
+            }
+            stores.healthChecker = stores.healthChecker.replacing(
+                role: "cache", with: .init(role: "cache", backend: "redis", primary: false, ping: { try await cache.ping() })
+            )
+        }
+        return stores
     }
 }

@@ -22,6 +22,18 @@ extension RegistryPostgresStore {
         )
     }
 
+    /// A row of the user columns followed by the token's `expires_at`.
+    static func session(_ row: PostgresRow) throws -> TokenSession {
+        let (id, publicID, username, email, passwordHash, isActive, isAdmin, createdAt, updatedAt, lastLogin, expiresAt) = try row.decode(
+            (Int64, String, String, String, String, Bool, Bool, Int64, Int64, Int64?, Int64).self
+        )
+        let user = User(
+            id: id, publicID: publicID, username: username, email: email, passwordHash: passwordHash, isActive: isActive, isAdmin: isAdmin,
+            createdAt: createdAt, updatedAt: updatedAt, lastLogin: lastLogin
+        )
+        return TokenSession(user: user, expiresAt: expiresAt)
+    }
+
     static func device(_ row: PostgresRow) throws -> Device {
         let columns = row.makeRandomAccess()
         return Device(

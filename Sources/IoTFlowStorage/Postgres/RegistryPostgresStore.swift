@@ -83,14 +83,17 @@ public struct RegistryPostgresStore: RegistryStore {
         }
     }
 
-    public func user(tokenHash: String, now: Int64) async throws -> User? {
+    public func session(tokenHash: String, now: Int64) async throws -> TokenSession? {
         let columns = Self.userColumns.split(separator: ", ").map { "u.\($0)" }.joined(separator: ", ")
-        return try await self.database.rows(
-            """
-            SELECT \(unescaped: columns) FROM tokens t JOIN users u ON u.id = t.user_pk
-            WHERE t.token_hash = \(tokenHash) AND t.expires_at > \(now) AND u.is_active
-            """
-        ).first.map(Self.user)
+        guard
+            let row = try await self.database.rows(
+                """
+                SELECT \(unescaped: columns), t.expires_at FROM tokens t JOIN users u ON u.id = t.user_pk
+                WHERE t.token_hash = \(tokenHash) AND t.expires_at > \(now) AND u.is_active
+                """
+            ).first
+        else { return nil }
+        return try Self.session(row)
     }
 
     public func deleteToken(hash: String) async throws {

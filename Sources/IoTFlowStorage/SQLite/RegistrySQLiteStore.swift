@@ -99,12 +99,15 @@ public struct RegistrySQLiteStore: RegistryStore {
         }
     }
 
-    public func user(tokenHash: String, now: Int64) async throws -> User? {
+    public func session(tokenHash: String, now: Int64) async throws -> TokenSession? {
         let columns = Self.columns(Self.userColumnNames, table: "u")
-        return try await self.database.read(
-            "SELECT \(columns) FROM tokens t JOIN users u ON u.id = t.user_pk WHERE t.token_hash = ? AND t.expires_at > ? AND u.is_active = 1",
-            [.text(tokenHash), .int(now)]
-        ).first.map(Self.user)
+        let sql = """
+            SELECT \(columns), t.expires_at AS token_expires_at FROM tokens t JOIN users u ON u.id = t.user_pk
+            WHERE t.token_hash = ? AND t.expires_at > ? AND u.is_active = 1
+            """
+        return try await self.database.read(sql, [.text(tokenHash), .int(now)]).first.map {
+            TokenSession(user: Self.user($0), expiresAt: $0.int64("token_expires_at") ?? now)
+        }
     }
 
     public func deleteToken(hash: String) async throws {

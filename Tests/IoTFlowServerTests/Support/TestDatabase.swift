@@ -14,6 +14,26 @@ enum TestBackend: String {
     static var current: TestBackend {
         ProcessInfo.processInfo.environment["IOTFLOW_TEST_BACKEND"] == "postgres" ? .postgres : .sqlite
     }
+
+    /// Whether test apps put their cache in Redis (`IOTFLOW_TEST_CACHE=redis`, a pass of scripts/test.sh).
+    static var usesRedis: Bool { ProcessInfo.processInfo.environment["IOTFLOW_TEST_CACHE"] == "redis" }
+
+    /// The test Redis; a missing variable fails the test rather than skipping it.
+    static func redisHost() throws -> String {
+        try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_TEST_REDIS_HOST"],
+            "IOTFLOW_TEST_REDIS_HOST must name a Redis server (scripts/test.sh starts one and sets it)"
+        )
+    }
+
+    /// The test Redis's port (`IOTFLOW_TEST_REDIS_PORT`).
+    static func redisPort() throws -> Int {
+        let text = try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_TEST_REDIS_PORT"],
+            "IOTFLOW_TEST_REDIS_PORT must name the Redis port (scripts/test.sh sets it)"
+        )
+        return try #require(Int(text), "IOTFLOW_TEST_REDIS_PORT must be a number")
+    }
 }
 
 /// Fresh PostgreSQL databases on the server named by `IOTFLOW_TEST_DATABASE_URL` (set by scripts/test.sh).

@@ -61,6 +61,14 @@ func withApp(
 
 /// Points `config` at the backend under test (a fresh PostgreSQL database in the postgres pass) and runs `body`.
 func withTestStores(_ config: AppConfiguration, _ body: (AppConfiguration) async throws -> Void) async throws {
+    var config = config
+    if TestBackend.usesRedis {
+        // Each app gets its own key prefix on the shared test Redis, so parallel tests never see each other.
+        var redis = RedisSettings(host: try TestBackend.redisHost())
+        redis.port = try TestBackend.redisPort()
+        redis.keyPrefix = "test-\(UUID().uuidString):"
+        config.redis = redis
+    }
     switch TestBackend.current {
     case .sqlite:
         try await body(config)

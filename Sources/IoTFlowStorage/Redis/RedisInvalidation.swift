@@ -1,0 +1,32 @@
+/// A message on the invalidation channel: what every instance must drop from its first-level cache.
+enum RedisInvalidation: Equatable, Sendable {
+    case device(Int64)
+    case owner(Int64)
+    case user(Int64)
+    case token(String)
+    /// The cache generation moved on: every first-level entry is suspect.
+    case generation(Int64)
+
+    var message: String {
+        switch self {
+        case .device(let id): "d:\(id)"
+        case .owner(let id): "o:\(id)"
+        case .user(let id): "u:\(id)"
+        case .token(let hash): "t:\(hash)"
+        case .generation(let generation): "g:\(generation)"
+        }
+    }
+
+    init?(message: String) {
+        guard message.count > 2, message.dropFirst().first == ":" else { return nil }
+        let value = String(message.dropFirst(2))
+        switch message.first {
+        case "d": guard let id = Int64(value) else { return nil }; self = .device(id)
+        case "o": guard let id = Int64(value) else { return nil }; self = .owner(id)
+        case "u": guard let id = Int64(value) else { return nil }; self = .user(id)
+        case "t": self = .token(value)
+        case "g": guard let generation = Int64(value) else { return nil }; self = .generation(generation)
+        default: return nil
+        }
+    }
+}

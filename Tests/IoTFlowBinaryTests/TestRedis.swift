@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// A Redis server of one test's own (scripts/redis-server.sh, named by `IOTFLOW_TEST_REDIS_SCRIPT`), so
+/// killing it disturbs no other test.
+struct TestRedis {
+    let script: String
+    let directory: String
+    let port: Int
+
+    init() throws {
+        self.script = try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_TEST_REDIS_SCRIPT"],
+            "IOTFLOW_TEST_REDIS_SCRIPT must name scripts/redis-server.sh (scripts/test.sh sets it)"
+        )
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-test-redis-\(UUID().uuidString)").path
+        self.port = try ServerProcess.freePort()
+    }
+
+    /// The environment that points `iotflow serve` at this Redis.
+    var environment: [String: String] { ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": String(self.port)] }
+
+    func start() throws {
+        let status = try spawnAndWait("/bin/bash", [self.script, "start", self.directory, String(self.port)])
+        #expect(status == 0, "redis-server.sh start failed with status \(status)")
+    }
+
+    /// SIGKILL: Redis vanishes mid-stream, connections reset, data gone.
+    func kill() throws {
+        let pid = try String(contentsOfFile: self.directory + "/redis.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try spawnAndWait("/bin/kill", ["-9", pid])
+        #expect(status == 0)
+        try? FileManager.default.removeItem(atPath: self.directory + "/redis.pid")
+    }
+
+    func remove() {
+        _ = try? spawnAndWait("/bin/bash", [self.script, "stop", self.directory])
+        try? FileManager.default.removeItem(atPath: self.directory)
+    }
+}
