@@ -150,6 +150,39 @@ struct RedisBinaryTests {
         #expect(try await b.request("/api/v1/devices/status", method: .get, headers: Self.device(newKey)).status == .ok)
     }
 
+    @Test("a password-protected Redis: the right REDIS_PASSWORD is used; a wrong one leaves the server serving, degraded")
+    func authentication() async throws {
+        let redis = try TestRedis(password: "redis-s3cret")
+        defer { redis.remove() }
+        try redis.start()
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = try await ServerProcess(dataDirectory: directory, environment: redis.environment)
+        try await Self.waitForCache(good, available: true)
+        _ = good.terminate()
+
+        var wrong = redis.environment
+        wrong["REDIS_PASSWORD"] = "not-the-password"
+        let other = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        // (No defer: the process is killed on deinit if a check throws first.)
+        let bad = try await ServerProcess(dataDirectory: other, environment: wrong)
+        let health = try await bad.request("/health?detailed=true", method: .get)
+        #expect(health.status == .ok)
+        #expect(try health.json["status"] as? String == "degraded")
+        // Still serving everything from the primary stores.
+        let (_, deviceID, apiKey) = try await DurabilityTests().provision(bad)
+        let write = try await bad.request("/api/v1/telemetry", method: .post, headers: Self.device(apiKey), body: #"{"data":{"t":1}}"#)
+        #expect(write.status == .created)
+        let latest = try await bad.request("/api/v1/telemetry/\(deviceID)/latest", method: .get, headers: Self.device(apiKey))
+        #expect(latest.status == .ok)
+        #expect(try latest.json["cached"] as? Bool == false)
+        #expect(bad.terminate() == 0)
+        let log = String(decoding: bad.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!log.contains("not-the-password"), "the Redis password was logged")
+        #expect(log.contains("Redis"), "no line told the operator that Redis is unreachable: \(log)")
+    }
+
     static func device(_ apiKey: String) -> HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[HTTPField.Name("X-API-Key")!] = apiKey

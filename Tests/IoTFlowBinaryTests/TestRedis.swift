@@ -7,8 +7,11 @@ struct TestRedis {
     let script: String
     let directory: String
     let port: Int
+    /// `requirepass`, when the test needs AUTH.
+    let password: String?
 
-    init() throws {
+    init(password: String? = nil) throws {
+        self.password = password
         self.script = try #require(
             ProcessInfo.processInfo.environment["IOTFLOW_TEST_REDIS_SCRIPT"],
             "IOTFLOW_TEST_REDIS_SCRIPT must name scripts/redis-server.sh (scripts/test.sh sets it)"
@@ -18,10 +21,14 @@ struct TestRedis {
     }
 
     /// The environment that points `iotflow serve` at this Redis.
-    var environment: [String: String] { ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": String(self.port)] }
+    var environment: [String: String] {
+        var environment = ["REDIS_HOST": "127.0.0.1", "REDIS_PORT": String(self.port)]
+        if let password = self.password { environment["REDIS_PASSWORD"] = password }
+        return environment
+    }
 
     func start() throws {
-        let status = try spawnAndWait("/bin/bash", [self.script, "start", self.directory, String(self.port)])
+        let status = try spawnAndWait("/bin/bash", [self.script, "start", self.directory, String(self.port)] + (self.password.map { [$0] } ?? []))
         #expect(status == 0, "redis-server.sh start failed with status \(status)")
     }
 

@@ -56,11 +56,14 @@ public struct CacheStatistics: Sendable, Equatable {
     public var hits: Int
     /// Lookups that went to the primary store.
     public var misses: Int
+    /// Commands a shared cache failed (down, slow or refusing); 0 in process.
+    public var errors: Int
 
     /// Creates the value.
-    public init(hits: Int, misses: Int) {
+    public init(hits: Int, misses: Int, errors: Int = 0) {
         self.hits = hits
         self.misses = misses
+        self.errors = errors
     }
 
     /// hits / (hits + misses), 0 when both are 0.

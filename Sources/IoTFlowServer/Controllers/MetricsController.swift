@@ -16,6 +16,8 @@ struct MetricsController {
             let queue = self.services.deps.events.queueStatistics()
             AppMetrics.cacheHits.record(cache.hits)
             AppMetrics.cacheMisses.record(cache.misses)
+            AppMetrics.cacheHitRate.record(cache.hitRate)
+            AppMetrics.cacheErrors.record(cache.errors)
             AppMetrics.eventQueueDepth.record(queue.depth)
             AppMetrics.eventsDropped.record(queue.dropped)
             for store in stores {

@@ -49,6 +49,8 @@ enum AppMetrics {
     static let commitDuration = CoreMetrics.Timer(label: "iotflow_ingest_commit_duration_seconds", preferredDisplayUnit: .seconds)
     static let cacheHits = CoreMetrics.Gauge(label: "iotflow_cache_hits")
     static let cacheMisses = CoreMetrics.Gauge(label: "iotflow_cache_misses")
+    static let cacheHitRate = CoreMetrics.Gauge(label: "iotflow_cache_hit_rate")
+    static let cacheErrors = CoreMetrics.Gauge(label: "iotflow_cache_errors")
     static let eventQueueDepth = CoreMetrics.Gauge(label: "iotflow_event_queue_depth")
     static let eventsDropped = CoreMetrics.Gauge(label: "iotflow_events_dropped")
 

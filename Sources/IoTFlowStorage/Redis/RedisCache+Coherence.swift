@@ -15,9 +15,15 @@ extension RedisCache {
                 self.state.withLock { $0.subscribed = true }
                 self.logger.debug("redis cache: listening for invalidations")
             case .disconnected(let error):
-                self.state.withLock { $0.subscribed = false }
+                let wasSubscribed = self.state.withLock { state in
+                    defer { state.subscribed = false }
+                    return state.subscribed
+                }
                 self.local.removeAll()
-                self.logger.warning("redis cache: lost the invalidation channel; using the primary stores", metadata: ["error": "\(error)"])
+                // Once per outage, not once per reconnect attempt.
+                if wasSubscribed {
+                    self.logger.warning("redis cache: lost the invalidation channel; using the primary stores", metadata: ["error": "\(error)"])
+                }
             case .message(_, let payload):
                 guard let invalidation = RedisInvalidation(message: payload) else { continue }
                 await self.apply(invalidation)

@@ -319,11 +319,8 @@ public final class RedisCache: Cache, Service {
     }
 
     public func statistics() async -> CacheStatistics {
-        self.state.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses) }
+        self.state.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses, errors: $0.errors) }
     }
-
-    /// Commands that failed (Redis down, slow or refusing) since start.
-    public var errorCount: Int { self.state.withLock { $0.errors } }
 
     public func ping() async throws -> Double {
         let duration = try await self.client.ping()
