@@ -1,0 +1,117 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One TCP connection to the server, set up (HELLO/AUTH/SELECT) and multiplexing any number of callers.
+final class RedisConnection: Sendable {
+    let channel: any Channel
+    let id: Int
+
+    private init(channel: any Channel, id: Int) {
+        self.channel = channel
+        self.id = id
+    }
+
+    /// Connects and completes the handshake, both within `configuration.connectTimeout`.
+    ///
+    /// - Parameter subscriberFrames: Makes this a subscriber connection that hands every frame after the handshake here.
+    static func connect(
+        configuration: RedisConfiguration,
+        id: Int,
+        eventLoop: any EventLoop,
+        logger: Logger,
+        subscriberFrames: (@Sendable (RESPValue) -> Void)? = nil
+    ) async throws -> RedisConnection {
+        var logger = logger
+        logger[metadataKey: RedisLoggingKey.connectionID] = "\(id)"
+        logger[metadataKey: RedisLoggingKey.role] = subscriberFrames == nil ? "commands" : "subscriber"
+        let handshakePromise = eventLoop.makePromise(of: Void.self)
+        let timeout = TimeAmount(configuration.connectTimeout)
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { [logger] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = RedisChannelHandler(
+                            configuration: configuration,
+                            handshakePromise: handshakePromise,
+                            subscriberFrames: subscriberFrames,
+                            logger: logger
+                        )
+                        try channel.pipeline.syncOperations.addHandlers([ByteToMessageHandler(RESPValueDecoder()), handler])
+                    }
+                }
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            handshakePromise.fail(error)
+            logger.debug("Redis connect failed", metadata: [RedisLoggingKey.error: "\(error)"])
+            throw RedisError.connectionUnavailable("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+        }
+        // The connect timeout covers the handshake too: a server that accepts but never answers must not hang us.
+        let timer = eventLoop.scheduleTask(in: timeout) {
+            handshakePromise.fail(RedisError.timeout("no handshake reply within the connect timeout"))
+            channel.close(promise: nil)
+        }
+        do {
+            try await handshakePromise.futureResult.get()
+            timer.cancel()
+        } catch {
+            timer.cancel()
+            channel.close(promise: nil)
+            logger.debug("Redis handshake failed", metadata: [RedisLoggingKey.error: "\(error)"])
+            throw error
+        }
+        logger.debug("Redis connection ready")
+        return RedisConnection(channel: channel, id: id)
+    }
+
+    var isActive: Bool {
+        self.channel.isActive
+    }
+
+    /// Sends one command and waits for its reply; an error reply throws `.serverError`.
+    func send(_ command: RedisCommand, timeout: Duration) async throws -> RESPValue {
+        let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
+        self.write(.commands([command], promises: [promise], timeout: TimeAmount(timeout)), replies: [promise])
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends the commands in one write and flush and collects every reply, error replies included, in order.
+    func pipeline(_ commands: [RedisCommand], timeout: Duration) async -> [Result<RESPValue, RedisError>] {
+        let promises = commands.map { _ in self.channel.eventLoop.makePromise(of: RESPValue.self) }
+        self.write(.commands(commands, promises: promises, timeout: TimeAmount(timeout)), replies: promises)
+        var results: [Result<RESPValue, RedisError>] = []
+        results.reserveCapacity(promises.count)
+        for promise in promises {
+            do {
+                results.append(.success(try await promise.futureResult.get()))
+            } catch {
+                results.append(.failure(error as? RedisError ?? .connectionClosed("\(error)")))
+            }
+        }
+        return results
+    }
+
+    /// Writes `SUBSCRIBE` on a subscriber connection; confirmations arrive as subscriber frames.
+    func subscribe(to channels: [String]) {
+        let request = RedisRequest(kind: .subscription([RedisCommand("SUBSCRIBE", channels)]))
+        self.channel.writeAndFlush(request, promise: nil)
+    }
+
+    func close() {
+        self.channel.close(promise: nil)
+    }
+
+    private func write(_ kind: RedisRequest.Kind, replies: [EventLoopPromise<RESPValue>]) {
+        // When the channel is already closed the write never reaches the handler, so nobody else would fail these.
+        self.channel.writeAndFlush(RedisRequest(kind: kind)).whenFailure { error in
+            let redisError = error as? RedisError ?? .connectionClosed("the write failed: \(error)")
+            for reply in replies {
+                reply.fail(redisError)
+            }
+        }
+    }
+}

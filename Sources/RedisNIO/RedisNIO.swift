@@ -1,1 +1,0 @@
-// RedisNIO: a RESP2/RESP3 client on SwiftNIO. It knows nothing of IoTFlow.
