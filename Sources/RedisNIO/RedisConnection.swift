@@ -27,6 +27,7 @@ final class RedisConnection: Sendable {
         logger[metadataKey: RedisLoggingKey.role] = subscriberFrames == nil ? "commands" : "subscriber"
         let handshakePromise = eventLoop.makePromise(of: Void.self)
         let timeout = TimeAmount(configuration.connectTimeout)
+        let deadline = NIODeadline.now() + timeout
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoop)
@@ -51,7 +52,7 @@ final class RedisConnection: Sendable {
             throw RedisError.connectionUnavailable("cannot connect to \(configuration.host):\(configuration.port): \(error)")
         }
         // The connect timeout covers the handshake too: a server that accepts but never answers must not hang us.
-        let timer = eventLoop.scheduleTask(in: timeout) {
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
             handshakePromise.fail(RedisError.timeout("no handshake reply within the connect timeout"))
             channel.close(promise: nil)
         }

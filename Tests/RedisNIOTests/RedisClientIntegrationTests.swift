@@ -240,6 +240,21 @@ struct RedisClientIntegrationTests {
         }
     }
 
+    @Test func breakingOutOfTheIterationClosesTheSubscription() async throws {
+        let channel = TestEnvironment.uniquePrefix() + "ch"
+        try await withRunningClient(try TestEnvironment.configuration()) { client in
+            for await event in client.subscribe(to: [channel]) {
+                if case .subscribed = event {
+                    break
+                }
+            }
+            try await eventually("the server drops the subscriber", within: .seconds(5)) {
+                let counts = try await client.send(RedisCommand("PUBSUB", ["NUMSUB", channel])).array
+                return counts?.last == .integer(0)
+            }
+        }
+    }
+
     @Test func commandTimeoutDiscardsTheLateReplyAndKeepsOrder() async throws {
         let prefix = TestEnvironment.uniquePrefix()
         var configuration = try TestEnvironment.configuration()

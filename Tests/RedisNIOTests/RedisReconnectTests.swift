@@ -24,13 +24,24 @@ struct RedisReconnectTests {
         configuration.protocolVersion = version
         configuration.reconnectInitialDelay = .milliseconds(50)
         configuration.reconnectMaximumDelay = .milliseconds(500)
-        configuration.commandTimeout = .seconds(1)
+        configuration.commandTimeout = .seconds(3)
         try await withRunningClient(configuration) { client in
             #expect(try await client.send(.set("k", "before")) == .simpleString("OK"))
             let recorder = SubscriptionRecorder(client.subscribe(to: ["news"]))
             try await recorder.waitFor("subscribed") { $0.isSubscribed }
 
+            // A command in flight when the server dies fails with the drop, long before its timeout.
+            let inFlight = Task {
+                try await client.send(RedisCommand("BLPOP", ["empty-list", "2"]))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let killedAt = ContinuousClock.now
             try await server.kill()
+            let inFlightError = await #expect(throws: RedisError.self) {
+                try await inFlight.value
+            }
+            #expect(inFlightError?.code == .connectionClosed)
+            #expect(ContinuousClock.now - killedAt < .seconds(1))
 
             // Every command fails promptly, first with the drop, then at once while nothing is connected.
             try await eventually("the client notices the drop", within: .seconds(3)) { !client.isConnected }
@@ -40,7 +51,7 @@ struct RedisReconnectTests {
                     try await client.send(.get("k"))
                 }
                 #expect(error?.code == .connectionUnavailable || error?.code == .connectionClosed)
-                #expect(ContinuousClock.now - start < .milliseconds(100))
+                #expect(ContinuousClock.now - start < .milliseconds(250))
             }
             let pipelineError = await #expect(throws: RedisError.self) {
                 try await client.pipeline([.ping, .ping])
