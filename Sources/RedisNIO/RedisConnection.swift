@@ -77,23 +77,39 @@ final class RedisConnection: Sendable {
     func send(_ command: RedisCommand, timeout: Duration) async throws -> RESPValue {
         let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
         self.write(.commands([command], promises: [promise], timeout: TimeAmount(timeout)), replies: [promise])
-        return try await promise.futureResult.get()
+        // A cancelled caller stops waiting at once; the command keeps its slot, so its reply is still consumed in
+        // order and dropped (completing a failed promise does nothing).
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+        }
     }
 
     /// Sends the commands in one write and flush and collects every reply, error replies included, in order.
-    func pipeline(_ commands: [RedisCommand], timeout: Duration) async -> [Result<RESPValue, RedisError>] {
+    ///
+    /// Throws only `CancellationError`, when the calling task is cancelled before every reply arrived.
+    func pipeline(_ commands: [RedisCommand], timeout: Duration) async throws -> [Result<RESPValue, RedisError>] {
         let promises = commands.map { _ in self.channel.eventLoop.makePromise(of: RESPValue.self) }
         self.write(.commands(commands, promises: promises, timeout: TimeAmount(timeout)), replies: promises)
-        var results: [Result<RESPValue, RedisError>] = []
-        results.reserveCapacity(promises.count)
-        for promise in promises {
-            do {
-                results.append(.success(try await promise.futureResult.get()))
-            } catch {
-                results.append(.failure(error as? RedisError ?? .connectionClosed("\(error)")))
+        return try await withTaskCancellationHandler {
+            var results: [Result<RESPValue, RedisError>] = []
+            results.reserveCapacity(promises.count)
+            for promise in promises {
+                do {
+                    results.append(.success(try await promise.futureResult.get()))
+                } catch let error as RedisError {
+                    results.append(.failure(error))
+                } catch {
+                    throw error
+                }
+            }
+            return results
+        } onCancel: {
+            for promise in promises {
+                promise.fail(CancellationError())
             }
         }
-        return results
     }
 
     /// Writes `SUBSCRIBE` on a subscriber connection; confirmations arrive as subscriber frames.

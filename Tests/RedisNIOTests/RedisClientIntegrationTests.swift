@@ -276,6 +276,29 @@ struct RedisClientIntegrationTests {
         }
     }
 
+    @Test func cancelledCallerStopsWaitingAndTheConnectionStaysInOrder() async throws {
+        let prefix = TestEnvironment.uniquePrefix()
+        var configuration = try TestEnvironment.configuration()
+        configuration.connectionCount = 1
+        try await withRunningClient(configuration) { client in
+            _ = try await client.send(.set(prefix + "k", "value"))
+            let blocked = Task {
+                try await client.send(RedisCommand("BLPOP", [prefix + "empty", "0.5"]))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let start = ContinuousClock.now
+            blocked.cancel()
+            await #expect(throws: CancellationError.self) {
+                try await blocked.value
+            }
+            #expect(ContinuousClock.now - start < .milliseconds(300))
+            // Queued behind the BLPOP on the one connection: it must get its own reply, not the BLPOP's null.
+            let reply = try await client.send(.get(prefix + "k"))
+            #expect(reply.string == "value")
+            _ = try await client.send(.del([prefix + "k"]))
+        }
+    }
+
     @Test func commandsBeforeRunFailFastAndAfterShutdownSayShutDown() async throws {
         let configuration = try TestEnvironment.configuration()
         let client = RedisClient(configuration: configuration, logger: TestEnvironment.logger)
