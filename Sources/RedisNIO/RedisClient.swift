@@ -84,7 +84,7 @@ public final class RedisClient: Sendable, Service {
             return []
         }
         let connection = try self.nextConnection()
-        return await connection.pipeline(commands, timeout: self.configuration.commandTimeout)
+        return try await connection.pipeline(commands, timeout: self.configuration.commandTimeout)
     }
 
     /// Runs a script by its SHA-1 (`EVALSHA`) and, when the server does not have it yet, with `EVAL`, which caches it.

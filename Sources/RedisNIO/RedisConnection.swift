@@ -27,6 +27,7 @@ final class RedisConnection: Sendable {
         logger[metadataKey: RedisLoggingKey.role] = subscriberFrames == nil ? "commands" : "subscriber"
         let handshakePromise = eventLoop.makePromise(of: Void.self)
         let timeout = TimeAmount(configuration.connectTimeout)
+        let deadline = NIODeadline.now() + timeout
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoop)
@@ -51,7 +52,7 @@ final class RedisConnection: Sendable {
             throw RedisError.connectionUnavailable("cannot connect to \(configuration.host):\(configuration.port): \(error)")
         }
         // The connect timeout covers the handshake too: a server that accepts but never answers must not hang us.
-        let timer = eventLoop.scheduleTask(in: timeout) {
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
             handshakePromise.fail(RedisError.timeout("no handshake reply within the connect timeout"))
             channel.close(promise: nil)
         }
@@ -76,23 +77,39 @@ final class RedisConnection: Sendable {
     func send(_ command: RedisCommand, timeout: Duration) async throws -> RESPValue {
         let promise = self.channel.eventLoop.makePromise(of: RESPValue.self)
         self.write(.commands([command], promises: [promise], timeout: TimeAmount(timeout)), replies: [promise])
-        return try await promise.futureResult.get()
+        // A cancelled caller stops waiting at once; the command keeps its slot, so its reply is still consumed in
+        // order and dropped (completing a failed promise does nothing).
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+        }
     }
 
     /// Sends the commands in one write and flush and collects every reply, error replies included, in order.
-    func pipeline(_ commands: [RedisCommand], timeout: Duration) async -> [Result<RESPValue, RedisError>] {
+    ///
+    /// Throws only `CancellationError`, when the calling task is cancelled before every reply arrived.
+    func pipeline(_ commands: [RedisCommand], timeout: Duration) async throws -> [Result<RESPValue, RedisError>] {
         let promises = commands.map { _ in self.channel.eventLoop.makePromise(of: RESPValue.self) }
         self.write(.commands(commands, promises: promises, timeout: TimeAmount(timeout)), replies: promises)
-        var results: [Result<RESPValue, RedisError>] = []
-        results.reserveCapacity(promises.count)
-        for promise in promises {
-            do {
-                results.append(.success(try await promise.futureResult.get()))
-            } catch {
-                results.append(.failure(error as? RedisError ?? .connectionClosed("\(error)")))
+        return try await withTaskCancellationHandler {
+            var results: [Result<RESPValue, RedisError>] = []
+            results.reserveCapacity(promises.count)
+            for promise in promises {
+                do {
+                    results.append(.success(try await promise.futureResult.get()))
+                } catch let error as RedisError {
+                    results.append(.failure(error))
+                } catch {
+                    throw error
+                }
+            }
+            return results
+        } onCancel: {
+            for promise in promises {
+                promise.fail(CancellationError())
             }
         }
-        return results
     }
 
     /// Writes `SUBSCRIBE` on a subscriber connection; confirmations arrive as subscriber frames.
