@@ -38,7 +38,8 @@ struct MetricsTests {
 
             for family in [
                 "http_server_requests_total", "http_server_request_duration_seconds", "iotflow_ingest_points_total", "iotflow_ingest_batch_points",
-                "iotflow_ingest_commit_duration_seconds", "iotflow_cache_hits", "iotflow_cache_misses", "iotflow_cache_hit_rate", "iotflow_cache_errors",
+                "iotflow_ingest_commit_duration_seconds", "iotflow_cache_hits", "iotflow_cache_misses", "iotflow_cache_hit_rate",
+                "iotflow_cache_errors",
                 "iotflow_store_ping_seconds",
                 "iotflow_event_queue_depth", "iotflow_events_dropped",
             ] {

@@ -13,10 +13,14 @@ extension RedisCache {
                 self.local.removeAll()
                 await self.refreshGeneration()
                 self.state.withLock { $0.subscribed = true }
+                await self.publishHeartbeat()
                 self.logger.debug("redis cache: listening for invalidations")
             case .disconnected(let error):
                 let wasSubscribed = self.state.withLock { state in
-                    defer { state.subscribed = false }
+                    defer {
+                        state.subscribed = false
+                        state.lastHeartbeat = nil
+                    }
                     return state.subscribed
                 }
                 self.local.removeAll()
@@ -25,11 +29,40 @@ extension RedisCache {
                     self.logger.warning("redis cache: lost the invalidation channel; using the primary stores", metadata: ["error": "\(error)"])
                 }
             case .message(_, let payload):
-                guard let invalidation = RedisInvalidation(message: payload) else { continue }
-                await self.apply(invalidation)
+                if payload == self.heartbeat {
+                    self.heardHeartbeat()
+                } else if let invalidation = RedisInvalidation(message: payload) {
+                    await self.apply(invalidation)
+                }
             }
         }
         self.state.withLock { $0.subscribed = false }
+    }
+
+    /// Publishes this instance's heartbeat every interval until cancelled.
+    func beat() async {
+        while !Task.isCancelled {
+            await self.publishHeartbeat()
+            try? await Task.sleep(for: self.configuration.heartbeatInterval)
+        }
+    }
+
+    func publishHeartbeat() async {
+        _ = await self.attempt { try await self.client.publish(channel: self.keys.invalidationChannel, message: self.heartbeat) }
+    }
+
+    /// Our own heartbeat came back: the channel works. After a lapse, in-process entries may have missed
+    /// invalidations, so they are dropped before use resumes.
+    func heardHeartbeat() {
+        let lapsed = self.state.withLock { state -> Bool in
+            state.lastHeartbeat = .now
+            defer { state.heartbeatLapsed = false }
+            return state.heartbeatLapsed
+        }
+        if lapsed {
+            self.local.removeAll()
+            self.logger.info("redis cache: invalidation channel heard again")
+        }
     }
 
     func apply(_ invalidation: RedisInvalidation) async {

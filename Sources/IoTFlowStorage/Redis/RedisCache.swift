@@ -23,6 +23,10 @@ public final class RedisCache: Cache, Service {
         /// The online set missed some updates: restart its gap-free period on the next success.
         var onlineGap = false
         var skipUntil: ContinuousClock.Instant?
+        /// When this instance last heard its own heartbeat on the invalidation channel.
+        var lastHeartbeat: ContinuousClock.Instant?
+        /// Heartbeats stopped arriving: invalidations may have been missed too.
+        var heartbeatLapsed = false
         var hits = 0
         var misses = 0
         var errors = 0
@@ -37,6 +41,8 @@ public final class RedisCache: Cache, Service {
     let clock: any WallClock
     let logger: Logger
     let state = Mutex(State())
+    /// This instance's heartbeat message, unique per process.
+    let heartbeat = "h:\(UInt64.random(in: 0...UInt64.max))"
 
     /// Creates the cache; `run()` (as a service) connects and listens for invalidations.
     public init(
@@ -67,6 +73,9 @@ public final class RedisCache: Cache, Service {
             }
             group.addTask {
                 await cancelWhenGracefulShutdown { await self.listen() }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown { await self.beat() }
             }
         }
     }
@@ -332,7 +341,15 @@ public final class RedisCache: Cache, Service {
 
     var generation: Int64 { self.state.withLock { $0.generation } }
 
-    var usesLocal: Bool { self.state.withLock { $0.subscribed } }
+    var usesLocal: Bool {
+        let now = ContinuousClock.now
+        let allowed = self.configuration.heartbeatInterval * self.configuration.heartbeatsMissedAllowed
+        return self.state.withLock { state in
+            guard state.subscribed, let last = state.lastHeartbeat else { return false }
+            if now - last > allowed { state.heartbeatLapsed = true }
+            return !state.heartbeatLapsed
+        }
+    }
 
     /// The generation to read, or nil while Redis may hold entries this instance failed to invalidate.
     var readableGeneration: Int64? { self.state.withLock { $0.missedWrite ? nil : $0.generation } }

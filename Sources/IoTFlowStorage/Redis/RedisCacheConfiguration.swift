@@ -21,6 +21,12 @@ public struct RedisCacheConfiguration: Sendable {
     public var clockSkewMarginMilliseconds: Int64 = 1_000
     /// Devices older than this leave the online set.
     public var onlineRetentionMilliseconds: Int64 = 86_400_000
+    /// How often each instance publishes a heartbeat to itself on the invalidation channel. The channel
+    /// counts as heard only while the instance's own heartbeats arrive, so a connection that is silently
+    /// dead (no reset ever arrives) cannot leave stale in-process entries in use.
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// Heartbeats missed before the channel counts as unheard.
+    public var heartbeatsMissedAllowed: Int = 3
     /// After a command times out, Redis is skipped for this long so requests do not each wait for it.
     public var backoffAfterTimeout: Duration = .seconds(1)
 
