@@ -9,7 +9,7 @@ struct IoTFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iotflow",
         abstract: "IoTFlow: IoT telemetry backend.",
-        subcommands: [Serve.self, Migrate.self, Admin.self],
+        subcommands: [Serve.self, Migrate.self, Admin.self, Bench.self],
         defaultSubcommand: Serve.self
     )
 }
