@@ -11,7 +11,7 @@ import Testing
 struct PostgresFaultTests {
     @Test("PostgreSQL unreachable at start: serve exits non-zero with one line naming host and port, no password")
     func unreachableAtStart() throws {
-        let port = try ServerProcess.freePort()
+        let port = try ServerProcess.restartablePort()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(
@@ -90,7 +90,7 @@ struct TestCluster {
             "IOTFLOW_TEST_PG_CLUSTER_SCRIPT must name scripts/pg-cluster.sh (scripts/test.sh sets it)"
         )
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-fault-pg-\(UUID().uuidString)").path
-        self.port = try ServerProcess.freePort()
+        self.port = try ServerProcess.restartablePort()
     }
 
     var url: String { "postgres://postgres@127.0.0.1:\(self.port)/postgres?sslmode=disable" }
@@ -123,6 +123,13 @@ func spawnAndWait(_ path: String, _ arguments: [String]) throws -> Int32 {
     // The daemon must not hold the test's output pipes open.
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // Nor may it inherit the test process's other descriptors: a daemon holding another test's listening
+    // socket would keep that port open after the test closed it. (glibc ≥ 2.34 has closefrom for spawn;
+    // Swift's Glibc module does not declare it, so it is looked up.)
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid = pid_t()

@@ -92,6 +92,26 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// A free port below the kernel's ephemeral range, for servers a test stops and restarts on the same
+    /// port: one handed out by `bind(0)` could be given to another test in between.
+    static func restartablePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<30_000)
+            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard socketFD >= 0 else { continue }
+            defer { close(socketFD) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        throw ServerProcessError(message: "no free port in 20000..<30000")
+    }
+
     /// Asks the kernel for a free port by binding port 0.
     static func freePort() throws -> Int {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -17,7 +17,7 @@ struct TestRedis {
             "IOTFLOW_TEST_REDIS_SCRIPT must name scripts/redis-server.sh (scripts/test.sh sets it)"
         )
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-test-redis-\(UUID().uuidString)").path
-        self.port = try ServerProcess.freePort()
+        self.port = try ServerProcess.restartablePort()
     }
 
     /// The environment that points `iotflow serve` at this Redis.

@@ -5,9 +5,11 @@ import RedisNIO
 import Testing
 
 /// A redis-server of the test's own (from `IOTFLOW_TEST_REDIS_SERVER`), for tests that disturb it.
-/// Started with posix_spawn and reaped with waitpid: Foundation's Process.waitUntilExit can hang here.
+/// Foundation's Process closes the test process's descriptors in the child (a bare posix_spawn would let
+/// redis-server inherit other tests' sockets and keep their ports open); its exit is polled, since
+/// waitUntilExit can hang here.
 final class OwnRedisServer {
-    let pid: pid_t
+    let process = Process()
     let port: Int
 
     init() async throws {
@@ -17,18 +19,11 @@ final class OwnRedisServer {
         )
         let port = try freeLoopbackPort()
         self.port = port
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let arguments = [path, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-        self.pid = pid
+        self.process.executableURL = URL(fileURLWithPath: path)
+        self.process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process.standardOutput = FileHandle.nullDevice
+        self.process.standardError = FileHandle.nullDevice
+        try self.process.run()
         let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: port), logger: .init(label: "probe"))
         try await withThrowingTaskGroup { group in
             group.addTask { try await client.run() }
@@ -46,9 +41,8 @@ final class OwnRedisServer {
     var configuration: RedisConfiguration { RedisConfiguration(host: "127.0.0.1", port: self.port) }
 
     func stop() {
-        kill(self.pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+        kill(self.process.processIdentifier, SIGKILL)
+        for _ in 0..<500 where self.process.isRunning { usleep(10_000) }
     }
 }
 

@@ -29,10 +29,8 @@ struct RedisConnectionTests {
     }
 
     @Test func closedPortIsConnectionUnavailable() async throws {
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(listener.localAddress?.port)
-        try await listener.close()
+        // Not a port from bind(0): another test could be given it and listen there meanwhile.
+        let port = try await TestRedisServer.unusedPort()
         let error = await #expect(throws: RedisError.self) {
             try await RedisConnection.connect(
                 configuration: RedisConfiguration(host: "127.0.0.1", port: port),

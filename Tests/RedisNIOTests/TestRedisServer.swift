@@ -135,15 +135,20 @@ final class TestRedisServer: Sendable {
 
     init() async throws {
         self.path = try TestEnvironment.variable("IOTFLOW_TEST_REDIS_SERVER")
-        self.port = try await Self.freePort()
+        self.port = try await Self.unusedPort()
     }
 
-    private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
-        return port
+    /// A free port below the kernel's ephemeral range (32768 and up): a port handed out by `bind(0)` to
+    /// another test running in parallel could otherwise be taken between a kill and a restart.
+    static func unusedPort() async throws -> Int {
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<30_000)
+            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get()
+            else { continue }
+            try await channel.close()
+            return port
+        }
+        throw RedisError(code: .connectionUnavailable, message: "no free port in 20000..<30000")
     }
 
     func start() async throws {
