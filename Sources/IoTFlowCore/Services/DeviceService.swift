@@ -68,6 +68,11 @@ public struct DeviceService: Sendable {
 
     /// A device the principal may read telemetry of (itself, owner or admin).
     public func readableDevice(_ id: Int64, principal: Principal) async throws -> Device {
+        // A device may read only itself, and it was just authenticated: no registry round trip needed.
+        if case .device(let caller) = principal {
+            guard caller.device.id == id else { throw Access.deviceNotFound(id) }
+            return caller.device
+        }
         let device = try await self.find(id)
         try Access.requireReader(device, principal)
         return device

@@ -98,12 +98,15 @@ final class IngestBatcher: TelemetryWriter, Service {
     private func commit(_ batch: [Pending]) async {
         do {
             let start = ContinuousClock.now
-            try await self.store.write(batch.map(\.write))
+            var lastSeen: [Int64: Int64] = [:]
+            let now = SystemWallClock().nowMilliseconds()
+            for pending in batch { lastSeen[pending.write.deviceID] = now }
+            let recordedSeen = try await self.store.write(batch.map(\.write), lastSeen: lastSeen)
             let points = batch.reduce(0) { $0 + $1.write.points.count }
             AppMetrics.commitDuration.recordNanoseconds(AppMetrics.nanoseconds(since: start))
             AppMetrics.batchPoints.record(points)
             AppMetrics.ingestedPoints.increment(by: points)
-            let lastSeen = await self.markSeen(batch)
+            if !recordedSeen { await self.markSeen(lastSeen) }
             for pending in batch { pending.waiter.resume() }
             // After the answers: the online set is best effort and must not delay them.
             await self.cache.markOnline(lastSeen)
@@ -117,17 +120,13 @@ final class IngestBatcher: TelemetryWriter, Service {
         }
     }
 
-    private func markSeen(_ batch: [Pending]) async -> [Int64: Int64] {
-        var lastSeen: [Int64: Int64] = [:]
-        let now = SystemWallClock().nowMilliseconds()
-        for pending in batch { lastSeen[pending.write.deviceID] = now }
+    private func markSeen(_ lastSeen: [Int64: Int64]) async {
         do {
             try await self.registry.markSeen(lastSeen)
         } catch {
             // Liveness is best effort; the data itself is committed.
             self.logger.warning("could not record device last_seen", metadata: ["error": "\(error)"])
         }
-        return lastSeen
     }
 }
 

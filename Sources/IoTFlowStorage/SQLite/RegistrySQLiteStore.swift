@@ -221,18 +221,22 @@ public struct RegistrySQLiteStore: RegistryStore {
 
     public func markSeen(_ lastSeen: [Int64: Int64]) async throws {
         guard !lastSeen.isEmpty else { return }
+        try await self.database.write { try await Self.markSeen(lastSeen, on: $0) }
+    }
+
+    /// Moves `last_seen` forward (never back) inside the caller's transaction.
+    static func markSeen(_ lastSeen: [Int64: Int64], on connection: SQLiteConnection) async throws {
+        guard !lastSeen.isEmpty else { return }
         let values = Array(repeating: "(?, ?)", count: lastSeen.count).joined(separator: ", ")
         let binds = lastSeen.flatMap { [SQLiteData.int($0.key), .int($0.value)] }
-        _ = try await self.database.write {
-            try await $0.query(
-                """
-                WITH seen(id, ts) AS (VALUES \(values))
-                UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), (SELECT ts FROM seen WHERE seen.id = devices.id))
-                WHERE id IN (SELECT id FROM seen)
-                """,
-                binds
-            )
-        }
+        _ = try await connection.query(
+            """
+            WITH seen(id, ts) AS (VALUES \(values))
+            UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), (SELECT ts FROM seen WHERE seen.id = devices.id))
+            WHERE id IN (SELECT id FROM seen)
+            """,
+            binds
+        )
     }
 
     public func deviceConfig(id: Int64) async throws -> DeviceConfig {

@@ -17,8 +17,16 @@ public struct TelemetrySQLiteStore: TelemetryStore {
     private static let rowsPerStatement = 4000
 
     public func write(_ writes: [TelemetryWrite]) async throws {
+        _ = try await self.write(writes, lastSeen: [:])
+    }
+
+    /// The registry lives in the same file, so last-seen times commit with the points.
+    public func write(_ writes: [TelemetryWrite], lastSeen: [Int64: Int64]) async throws -> Bool {
         let batch = TelemetryBatch(writes)
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty else {
+            if !lastSeen.isEmpty { try await self.database.write { try await RegistrySQLiteStore.markSeen(lastSeen, on: $0) } }
+            return true
+        }
         let keyIDs = try await self.database.write { connection in
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection)
             for chunk in batch.rows.chunked(Self.rowsPerStatement) {
@@ -37,9 +45,11 @@ public struct TelemetrySQLiteStore: TelemetryStore {
                     chunk.flatMap { [SQLiteData.int($0.deviceID), .int($0.timestamp), .text($0.text)] }
                 )
             }
+            try await RegistrySQLiteStore.markSeen(lastSeen, on: connection)
             return ids
         }
         self.keys.remember(keyIDs)
+        return true
     }
 
     private static func insert(
@@ -78,35 +88,32 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         }
         guard lower < upper else { return [] }
         let order = query.descending ? "DESC" : "ASC"
-        // The page's timestamps: each key's index range stops after `limit` rows, then the union is cut
-        // to `limit`, so a page costs O(keys × limit) however long the range is.
-        let perKey = keyIDs.values.sorted().map { _ in
-            "SELECT * FROM (SELECT ts_ms FROM telemetry WHERE device_id = ? AND key_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms \(order) LIMIT ?)"
+        // Each key's first `limit` values in page order, in one statement (UNION ALL keeps them grouped by
+        // key and ordered, with no temporary B-tree); the page is the first `limit` distinct timestamps
+        // of their merge, so a page costs O(keys × limit) however long the range is.
+        let keys = keyIDs.sorted { $0.key < $1.key }
+        let perKey = keys.map { _ in
+            """
+            SELECT * FROM (SELECT key_id, ts_ms, COALESCE(num_value, str_value, bool_value) AS v FROM telemetry
+            WHERE device_id = ? AND key_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms \(order) LIMIT ?)
+            """
         }
         var binds: [SQLiteData] = []
-        for id in keyIDs.values.sorted() {
-            binds.append(contentsOf: [.int(query.deviceID), .int(id), .int(lower), .int(upper), .integer(query.limit)])
+        for key in keys {
+            binds.append(contentsOf: [.int(query.deviceID), .int(key.value), .int(lower), .int(upper), .integer(query.limit)])
         }
-        let timestampRows = try await self.database.read(
-            "SELECT ts_ms FROM (\(perKey.joined(separator: " UNION "))) ORDER BY ts_ms \(order) LIMIT ?", binds + [.integer(query.limit)]
-        )
-        let timestamps = timestampRows.compactMap { $0.int64("ts_ms") }
-        guard let first = timestamps.first, let last = timestamps.last else { return [] }
-        let (low, high) = (min(first, last), max(first, last))
-        let names = Dictionary(uniqueKeysWithValues: keyIDs.map { ($0.value, $0.key) })
-        let valueRows = try await self.database.read(
-            """
-            SELECT key_id, ts_ms, num_value, str_value, bool_value FROM telemetry
-            WHERE device_id = ? AND key_id IN (\(placeholders(keyIDs.count))) AND ts_ms >= ? AND ts_ms <= ?
-            """,
-            [.int(query.deviceID)] + keyIDs.values.sorted().map { .int($0) } + [.int(low), .int(high)]
-        )
-        var measurements: [Int64: [(key: String, value: TelemetryValue)]] = [:]
-        for row in valueRows {
-            guard let timestamp = row.int64("ts_ms"), let keyID = row.int64("key_id"), let name = names[keyID], let value = Self.value(row)
+        let rows = try await self.database.read(perKey.joined(separator: " UNION ALL "), binds)
+        let position = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element.value, $0.offset) })
+        var columns = [[(timestamp: Int64, value: TelemetryValue)]](repeating: [], count: keys.count)
+        for row in rows {
+            guard let keyID = row.int64("key_id"), let index = position[keyID], let timestamp = row.int64("ts_ms"),
+                let value = row.column("v").flatMap(Self.value)
             else { continue }
-            measurements[timestamp, default: []].append((name, value))
+            columns[index].append((timestamp, value))
         }
+        let entries = Self.merge(columns, names: keys.map(\.key), descending: query.descending, limit: query.limit)
+        guard let first = entries.first?.timestamp, let last = entries.last?.timestamp else { return [] }
+        let (low, high) = (min(first, last), max(first, last))
         var metadata: [Int64: String] = [:]
         if query.includeMetadata {
             let metadataRows = try await self.database.read(
@@ -117,10 +124,51 @@ public struct TelemetrySQLiteStore: TelemetryStore {
                 if let timestamp = row.int64("ts_ms"), let text = row.string("metadata") { metadata[timestamp] = text }
             }
         }
-        return timestamps.map { timestamp in
-            TelemetryEntry(
-                timestamp: timestamp, measurements: (measurements[timestamp] ?? []).sorted { $0.key < $1.key }, metadata: metadata[timestamp]
-            )
+        guard !metadata.isEmpty else { return entries }
+        return entries.map { entry in
+            var entry = entry
+            entry.metadata = metadata[entry.timestamp]
+            return entry
+        }
+    }
+
+    /// Merges per-key columns, each in page order, into entries of the first `limit` distinct timestamps;
+    /// measurements stay in key-name order because the columns are.
+    static func merge(
+        _ columns: [[(timestamp: Int64, value: TelemetryValue)]], names: [String], descending: Bool, limit: Int
+    ) -> [TelemetryEntry] {
+        var cursor = [Int](repeating: 0, count: columns.count)
+        var entries: [TelemetryEntry] = []
+        entries.reserveCapacity(min(limit, columns.map(\.count).max() ?? 0))
+        while entries.count < limit {
+            var next: Int64?
+            for (index, column) in columns.enumerated() where cursor[index] < column.count {
+                let timestamp = column[cursor[index]].timestamp
+                if let current = next {
+                    if descending ? timestamp > current : timestamp < current { next = timestamp }
+                } else {
+                    next = timestamp
+                }
+            }
+            guard let timestamp = next else { break }
+            var measurements: [(key: String, value: TelemetryValue)] = []
+            for (index, column) in columns.enumerated() where cursor[index] < column.count && column[cursor[index]].timestamp == timestamp {
+                measurements.append((names[index], column[cursor[index]].value))
+                cursor[index] += 1
+            }
+            entries.append(TelemetryEntry(timestamp: timestamp, measurements: measurements, metadata: nil))
+        }
+        return entries
+    }
+
+    /// A value read as `COALESCE(num_value, str_value, bool_value)`: its storage class tells the type
+    /// (REAL a number, TEXT a string, INTEGER a boolean).
+    static func value(_ data: SQLiteData) -> TelemetryValue? {
+        switch data {
+        case .float(let number): .number(number)
+        case .text(let string): .string(string)
+        case .integer(let flag): .bool(flag != 0)
+        default: nil
         }
     }
 
@@ -152,25 +200,33 @@ public struct TelemetrySQLiteStore: TelemetryStore {
 
     public func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
+        // One pair of index range lookups per bucket, the buckets enumerated by a recursive CTE: a
+        // GROUP BY over the bucket expression would sort every row in a temporary B-tree first (about
+        // twice the work for dense data); an empty bucket costs two index seeks (10,000 buckets ≈ 7 ms).
         let value = "COALESCE(num_value, bool_value)"
-        let selection: String
+        let range = """
+            FROM telemetry WHERE device_id = ?2 AND key_id = ?3 AND ts_ms >= MAX(b.s, ?4) AND ts_ms < MIN(b.s + ?1, ?5)
+            AND (num_value IS NOT NULL OR bool_value IS NOT NULL)
+            """
+        let aggregate: String
         switch query.function {
-        case .mean, .avg: selection = "AVG(\(value)) AS agg"
-        case .sum: selection = "TOTAL(\(value)) AS agg"
-        case .count: selection = "COUNT(*) AS agg"
-        case .min: selection = "MIN(\(value)) AS agg"
-        case .max: selection = "MAX(\(value)) AS agg"
-        // With exactly one min()/max() in the select list, SQLite takes bare columns from that row.
-        case .first: selection = "\(value) AS agg, MIN(ts_ms) AS edge"
-        case .last: selection = "\(value) AS agg, MAX(ts_ms) AS edge"
+        case .mean, .avg: aggregate = "SELECT AVG(\(value)) \(range)"
+        case .sum: aggregate = "SELECT TOTAL(\(value)) \(range)"
+        case .count: aggregate = "SELECT COUNT(*) \(range)"
+        case .min: aggregate = "SELECT MIN(\(value)) \(range)"
+        case .max: aggregate = "SELECT MAX(\(value)) \(range)"
+        case .first: aggregate = "SELECT \(value) \(range) ORDER BY ts_ms ASC LIMIT 1"
+        case .last: aggregate = "SELECT \(value) \(range) ORDER BY ts_ms DESC LIMIT 1"
         }
+        let window = query.windowMilliseconds
+        // Buckets are aligned to multiples of the window in UTC (floor, also before 1970).
+        let firstBucket = query.start - ((query.start % window) + window) % window
         let rows = try await self.database.read(
             """
-            SELECT (ts_ms / ?1) * ?1 AS bucket, \(selection), COUNT(*) AS n FROM telemetry
-            WHERE device_id = ?2 AND key_id = ?3 AND ts_ms >= ?4 AND ts_ms < ?5 AND (num_value IS NOT NULL OR bool_value IS NOT NULL)
-            GROUP BY bucket ORDER BY bucket
+            WITH RECURSIVE b(s) AS (SELECT ?6 UNION ALL SELECT s + ?1 FROM b WHERE s + ?1 < ?5)
+            SELECT bucket, agg, n FROM (SELECT b.s AS bucket, (\(aggregate)) AS agg, (SELECT COUNT(*) \(range)) AS n FROM b) WHERE n > 0
             """,
-            [.int(query.windowMilliseconds), .int(query.deviceID), .int(keyID), .int(query.start), .int(query.end)]
+            [.int(window), .int(query.deviceID), .int(keyID), .int(query.start), .int(query.end), .int(firstBucket)]
         )
         var buckets = rows.compactMap { row -> AggregationBucket? in
             guard let bucket = row.int64("bucket"), let result = row.double("agg") else { return nil }
