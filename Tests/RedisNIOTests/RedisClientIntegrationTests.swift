@@ -259,17 +259,18 @@ struct RedisClientIntegrationTests {
         let prefix = TestEnvironment.uniquePrefix()
         var configuration = try TestEnvironment.configuration()
         configuration.connectionCount = 1
-        configuration.commandTimeout = .milliseconds(300)
+        // Generous margins: the whole suite runs in parallel on two cores, and a plain SET must never time out.
+        configuration.commandTimeout = .seconds(1)
         try await withRunningClient(configuration) { client in
             _ = try await client.send(.set(prefix + "k", "value"))
             let start = ContinuousClock.now
-            // BLPOP on an empty list answers null after 0.6 s, well after the 300 ms timeout.
+            // BLPOP on an empty list answers null after 2 s, well after the 1 s timeout.
             let error = await #expect(throws: RedisError.self) {
-                try await client.send(RedisCommand("BLPOP", [prefix + "empty", "0.6"]))
+                try await client.send(RedisCommand("BLPOP", [prefix + "empty", "2"]))
             }
             #expect(error?.code == .timeout)
-            #expect(ContinuousClock.now - start < .milliseconds(550))
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(ContinuousClock.now - start < .milliseconds(1_800))
+            try await Task.sleep(for: .milliseconds(1_500))
             #expect(try await client.send(.get(prefix + "k")).string == "value")
             #expect(client.isConnected)
             _ = try await client.send(.del([prefix + "k"]))

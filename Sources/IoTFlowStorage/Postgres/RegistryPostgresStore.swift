@@ -214,15 +214,18 @@ public struct RegistryPostgresStore: RegistryStore {
 
     public func markSeen(_ lastSeen: [Int64: Int64]) async throws {
         guard !lastSeen.isEmpty else { return }
-        // Sorted ids make concurrent callers lock rows in the same order; rows already newer are not rewritten.
+        _ = try await self.database.rows(Self.markSeenQuery(lastSeen))
+    }
+
+    /// Moves `last_seen` forward, never back. Sorted ids make concurrent callers lock rows in the same
+    /// order; rows already newer are not rewritten.
+    static func markSeenQuery(_ lastSeen: [Int64: Int64]) -> PostgresQuery {
         let pairs = lastSeen.sorted { $0.key < $1.key }
-        _ = try await self.database.rows(
-            """
+        return """
             UPDATE devices d SET last_seen = GREATEST(COALESCE(d.last_seen, 0), s.ts)
             FROM unnest(\(pairs.map(\.key))::int8[], \(pairs.map(\.value))::int8[]) AS s(id, ts)
             WHERE d.id = s.id AND (d.last_seen IS NULL OR d.last_seen < s.ts)
             """
-        )
     }
 
     public func deviceConfig(id: Int64) async throws -> DeviceConfig {

@@ -12,60 +12,55 @@ extension TelemetryPostgresStore {
         guard lower < upper, query.limit > 0 else { return [] }
         let order = query.descending ? "DESC" : "ASC"
         let keyFilter = query.keys.isEmpty ? "" : " AND k.name = ANY($2::text[])"
-        // keys: the device's keys (from its latest values) that were asked for.
-        // page: the page's timestamps; each key's index range stops after `limit` rows, then the union is
-        //       cut to `limit`, so a page costs O(keys × limit) however long the range is.
-        // The values of each key between the page's first and last timestamp are exactly the page's values,
-        // as no timestamp of these keys lies between them unseen. The LIMITs keep the per-key subqueries
-        // from being flattened, so every key reads its own (device, key, ts) index range.
+        // Each of the device's (requested) keys reads its own (device, key, ts) index range in page order,
+        // stopping after `limit` rows; the page is merged in Swift from those columns. No DISTINCT, sort or
+        // second pass in the database.
         var binds = PostgresBindings()
         binds.append(query.deviceID)
         binds.append(query.keys)
         binds.append(lower)
         binds.append(upper)
         binds.append(Int64(query.limit))
-        binds.append(query.includeMetadata)
         let rows = try await self.database.rows(
             PostgresQuery(
                 unsafeSQL: """
                     WITH keys AS (
                         SELECT l.key_id, k.name FROM telemetry_latest l JOIN telemetry_keys k ON k.id = l.key_id
                         WHERE l.device_id = $1\(keyFilter)
-                    ), page AS (
-                        SELECT DISTINCT p.ts_ms FROM keys CROSS JOIN LATERAL (
-                            SELECT t.ts_ms FROM telemetry t
-                            WHERE t.device_id = $1 AND t.key_id = keys.key_id AND t.ts_ms >= $3 AND t.ts_ms < $4
-                            ORDER BY t.ts_ms \(order) LIMIT $5
-                        ) p
-                        ORDER BY p.ts_ms \(order) LIMIT $5
-                    ), span AS (
-                        SELECT min(ts_ms) AS low, max(ts_ms) AS high FROM page
-                    ), meta AS MATERIALIZED (
-                        SELECT m.ts_ms, m.metadata FROM span, telemetry_metadata m
-                        WHERE $6 AND m.device_id = $1 AND m.ts_ms >= span.low AND m.ts_ms <= span.high
                     )
-                    SELECT t.ts_ms, keys.name, t.num_value, t.str_value, t.bool_value, meta.metadata
-                    FROM span CROSS JOIN keys CROSS JOIN LATERAL (
+                    SELECT keys.name, p.ts_ms, p.num_value, p.str_value, p.bool_value FROM keys CROSS JOIN LATERAL (
                         SELECT t.ts_ms, t.num_value, t.str_value, t.bool_value FROM telemetry t
-                        WHERE t.device_id = $1 AND t.key_id = keys.key_id AND t.ts_ms >= span.low AND t.ts_ms <= span.high LIMIT $5
-                    ) t
-                    LEFT JOIN meta ON meta.ts_ms = t.ts_ms
-                    ORDER BY t.ts_ms \(order)
+                        WHERE t.device_id = $1 AND t.key_id = keys.key_id AND t.ts_ms >= $3 AND t.ts_ms < $4
+                        ORDER BY t.ts_ms \(order) LIMIT $5
+                    ) p
                     """,
                 binds: binds
             )
         )
-        var entries: [TelemetryEntry] = []
+        var columnsByName: [String: [(timestamp: Int64, value: TelemetryValue)]] = [:]
         for row in rows {
-            let (timestamp, name, number, string, bool, metadata) = try row.decode((Int64, String, Double?, String?, Bool?, String?).self)
+            let (name, timestamp, number, string, bool) = try row.decode((String, Int64, Double?, String?, Bool?).self)
             guard let value = Self.value(number: number, string: string, bool: bool) else { continue }
-            if entries.last?.timestamp != timestamp {
-                entries.append(TelemetryEntry(timestamp: timestamp, measurements: [], metadata: metadata))
-            }
-            entries[entries.count - 1].measurements.append((name, value))
+            columnsByName[name, default: []].append((timestamp, value))
+        }
+        let names = columnsByName.keys.sorted()
+        var entries = HistoryPageMerge.entries(
+            names.map { columnsByName[$0] ?? [] }, names: names, descending: query.descending, limit: query.limit
+        )
+        guard query.includeMetadata, let first = entries.first?.timestamp, let last = entries.last?.timestamp else { return entries }
+        let metadataRows = try await self.database.rows(
+            """
+            SELECT ts_ms, metadata FROM telemetry_metadata
+            WHERE device_id = \(query.deviceID) AND ts_ms >= \(min(first, last)) AND ts_ms <= \(max(first, last))
+            """
+        )
+        var metadata: [Int64: String] = [:]
+        for row in metadataRows {
+            let (timestamp, text) = try row.decode((Int64, String).self)
+            metadata[timestamp] = text
         }
         for index in entries.indices {
-            entries[index].measurements.sort { $0.key < $1.key }
+            entries[index].metadata = metadata[entries[index].timestamp]
         }
         return entries
     }

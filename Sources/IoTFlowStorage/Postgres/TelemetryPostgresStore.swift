@@ -22,8 +22,17 @@ public struct TelemetryPostgresStore: TelemetryStore {
     }
 
     public func write(_ writes: [TelemetryWrite]) async throws {
+        _ = try await self.write(writes, lastSeen: [:])
+    }
+
+    /// The registry lives in the same database, so last-seen times commit with the points: one commit
+    /// (one WAL flush) per batch. Devices are updated last, after every telemetry table, like every writer.
+    public func write(_ writes: [TelemetryWrite], lastSeen: [Int64: Int64]) async throws -> Bool {
         let batch = TelemetryBatch(writes)
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty else {
+            if !lastSeen.isEmpty { _ = try await self.database.rows(RegistryPostgresStore.markSeenQuery(lastSeen)) }
+            return true
+        }
         let logger = self.database.logger
         let keyIDs = try await self.database.transaction { connection in
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection, logger: logger)
@@ -58,10 +67,14 @@ public struct TelemetryPostgresStore: TelemetryStore {
                     logger: logger
                 )
             }
+            if !lastSeen.isEmpty {
+                try await connection.rows(RegistryPostgresStore.markSeenQuery(lastSeen), logger: logger)
+            }
             return ids
         }
         // Only now: ids created by a transaction that rolled back must not be cached.
         self.keys.remember(keyIDs)
+        return true
     }
 
     /// `INSERT INTO table … SELECT FROM unnest(…) ON CONFLICT conflict` for rows in ``TelemetryColumns``.

@@ -111,7 +111,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             else { continue }
             columns[index].append((timestamp, value))
         }
-        let entries = Self.merge(columns, names: keys.map(\.key), descending: query.descending, limit: query.limit)
+        let entries = HistoryPageMerge.entries(columns, names: keys.map(\.key), descending: query.descending, limit: query.limit)
         guard let first = entries.first?.timestamp, let last = entries.last?.timestamp else { return [] }
         let (low, high) = (min(first, last), max(first, last))
         var metadata: [Int64: String] = [:]
@@ -130,35 +130,6 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             entry.metadata = metadata[entry.timestamp]
             return entry
         }
-    }
-
-    /// Merges per-key columns, each in page order, into entries of the first `limit` distinct timestamps;
-    /// measurements stay in key-name order because the columns are.
-    static func merge(
-        _ columns: [[(timestamp: Int64, value: TelemetryValue)]], names: [String], descending: Bool, limit: Int
-    ) -> [TelemetryEntry] {
-        var cursor = [Int](repeating: 0, count: columns.count)
-        var entries: [TelemetryEntry] = []
-        entries.reserveCapacity(min(limit, columns.map(\.count).max() ?? 0))
-        while entries.count < limit {
-            var next: Int64?
-            for (index, column) in columns.enumerated() where cursor[index] < column.count {
-                let timestamp = column[cursor[index]].timestamp
-                if let current = next {
-                    if descending ? timestamp > current : timestamp < current { next = timestamp }
-                } else {
-                    next = timestamp
-                }
-            }
-            guard let timestamp = next else { break }
-            var measurements: [(key: String, value: TelemetryValue)] = []
-            for (index, column) in columns.enumerated() where cursor[index] < column.count && column[cursor[index]].timestamp == timestamp {
-                measurements.append((names[index], column[cursor[index]].value))
-                cursor[index] += 1
-            }
-            entries.append(TelemetryEntry(timestamp: timestamp, measurements: measurements, metadata: nil))
-        }
-        return entries
     }
 
     /// A value read as `COALESCE(num_value, str_value, bool_value)`: its storage class tells the type

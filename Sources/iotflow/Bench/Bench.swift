@@ -98,9 +98,10 @@ struct Bench: AsyncParsableCommand {
             warnings.append("this is a DEBUG build: figures are not representative; run scripts/bench.sh (swift build -c release)")
             Self.progress("WARNING: \(warnings.last!)")
         }
-        let backend =
+        let primary =
             configuration.databaseURL.map { "postgresql \($0.endpoint)/\($0.database)" }
-            ?? "sqlite (embedded, synchronous=\(configuration.sqliteSynchronous)), in-process cache"
+            ?? "sqlite (embedded, synchronous=\(configuration.sqliteSynchronous))"
+        let backend = primary + (configuration.redis.map { ", cache in Redis \($0)" } ?? ", in-process cache")
 
         // The server: spawned (default) or given.
         let host: String
