@@ -18,8 +18,10 @@ public enum AdminTasks {
         try await withStores(configuration: configuration, logger: logger) { stores in
             let events = DirectEventRecorder()
             let deps = Dependencies(
-                registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: events, eventStore: stores.events,
-                passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: DirectTelemetryWriter(store: stores.telemetry)
+                accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
+                events: events, eventStore: stores.events,
+                passwords: BcryptPasswordHasher(cost: configuration.bcryptCost, threads: configuration.bcryptThreads),
+                writer: DirectTelemetryWriter(store: stores.telemetry)
             )
             let user = try await AccountService(deps).createUser(username: username, email: email, password: password, isAdmin: isAdmin)
             try? await stores.events.append(events.drain())
@@ -32,7 +34,7 @@ public enum AdminTasks {
     static func withStores<T: Sendable>(
         configuration: AppConfiguration, logger: Logger, _ body: @escaping @Sendable (StoreSet) async throws -> T
     ) async throws -> T {
-        let stores = try await StoreSet.open(configuration: configuration, logger: logger)
+        let stores = try await StoreSet.open(configuration: configuration.storeConfiguration, logger: logger)
         let outcome = ResultBox<T>()
         let task = TaskService(logger: logger) {
             do {

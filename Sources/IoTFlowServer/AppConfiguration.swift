@@ -1,4 +1,7 @@
+import IoTFlowCore
+import IoTFlowStorage
 import Logging
+import NIOCore
 
 /// Everything `iotflow serve` can be told, from the environment (names as in ARCHITECTURE.md) or flags.
 public struct AppConfiguration: Sendable {
@@ -40,6 +43,12 @@ public struct AppConfiguration: Sendable {
     public var authRateLimitPerMinute: Int = 120
     /// Device registrations per user and minute (`RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE`); 0 disables.
     public var deviceRegistrationRateLimitPerMinute: Int = 120
+    /// Threads that run bcrypt (`IOTFLOW_BCRYPT_THREADS`); default half the cores, at least one.
+    public var bcryptThreads: Int = max(1, System.coreCount / 2)
+    /// Most distinct telemetry keys per device (`IOTFLOW_MAX_KEYS_PER_DEVICE`).
+    public var maxKeysPerDevice: Int = 1000
+    /// Turn undocumented answers into 500s naming the mismatch with the OpenAPI document; for tests.
+    public var checkContract: Bool = false
 
     /// The defaults: embedded stores under ./data on 127.0.0.1:5000.
     public init() {}
@@ -48,39 +57,45 @@ public struct AppConfiguration: Sendable {
     public static func fromEnvironment(_ environment: [String: String]) throws -> AppConfiguration {
         var config = AppConfiguration()
         if let host = environment["HOST"], !host.isEmpty { config.host = host }
-        if let port = environment["PORT"], !port.isEmpty { config.port = try Self.integer(port, name: "PORT", range: 0...65_535) }
+        if let port = environment["PORT"], !port.isEmpty { config.port = try EnvironmentValue.integer(port, name: "PORT", range: 0...65_535) }
         if let directory = environment["IOTFLOW_DATA_DIR"], !directory.isEmpty { config.dataDirectory = directory }
         if let token = environment["IOTFLOW_ADMIN_TOKEN"], !token.isEmpty { config.adminToken = token }
         if let legacy = environment["IOTFLOW_LEGACY_USER_HEADER"], !legacy.isEmpty {
-            config.legacyUserHeader = try Self.boolean(legacy, name: "IOTFLOW_LEGACY_USER_HEADER")
+            config.legacyUserHeader = try EnvironmentValue.boolean(legacy, name: "IOTFLOW_LEGACY_USER_HEADER")
         }
         if let level = environment["LOG_LEVEL"], !level.isEmpty { config.logLevel = try Self.logLevel(level) }
         if let cost = environment["IOTFLOW_BCRYPT_COST"], !cost.isEmpty {
-            config.bcryptCost = try Self.integer(cost, name: "IOTFLOW_BCRYPT_COST", range: 4...31)
+            config.bcryptCost = try EnvironmentValue.integer(cost, name: "IOTFLOW_BCRYPT_COST", range: 4...31)
         }
         if let window = environment["IOTFLOW_ONLINE_WINDOW_SECONDS"], !window.isEmpty {
-            config.onlineWindowSeconds = try Self.integer(window, name: "IOTFLOW_ONLINE_WINDOW_SECONDS", range: 1...86_400 * 30)
+            config.onlineWindowSeconds = try EnvironmentValue.integer(window, name: "IOTFLOW_ONLINE_WINDOW_SECONDS", range: 1...86_400 * 30)
         }
         if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
-            config.tokenLifetimeSeconds = try Self.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
+            config.tokenLifetimeSeconds = try EnvironmentValue.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
         }
         if let url = environment["DATABASE_URL"], !url.isEmpty { config.databaseURL = try DatabaseURL.parse(url) }
         if let size = environment["IOTFLOW_PG_POOL_SIZE"], !size.isEmpty {
-            config.postgresPoolSize = try Self.integer(size, name: "IOTFLOW_PG_POOL_SIZE", range: 1...1000)
+            config.postgresPoolSize = try EnvironmentValue.integer(size, name: "IOTFLOW_PG_POOL_SIZE", range: 1...1000)
         }
         config.redis = try RedisSettings.fromEnvironment(environment)
         if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
-            config.requestTimeoutSeconds = try Self.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
+            config.requestTimeoutSeconds = try EnvironmentValue.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
         if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
-            config.rateLimitPerMinute = try Self.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
+            config.rateLimitPerMinute = try EnvironmentValue.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
         }
         if let limit = environment["RATE_LIMIT_AUTH_PER_MINUTE"], !limit.isEmpty {
-            config.authRateLimitPerMinute = try Self.integer(limit, name: "RATE_LIMIT_AUTH_PER_MINUTE", range: 0...10_000_000)
+            config.authRateLimitPerMinute = try EnvironmentValue.integer(limit, name: "RATE_LIMIT_AUTH_PER_MINUTE", range: 0...10_000_000)
         }
         if let limit = environment["RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE"], !limit.isEmpty {
-            config.deviceRegistrationRateLimitPerMinute = try Self.integer(
+            config.deviceRegistrationRateLimitPerMinute = try EnvironmentValue.integer(
                 limit, name: "RATE_LIMIT_DEVICE_REGISTRATION_PER_MINUTE", range: 0...10_000_000)
+        }
+        if let threads = environment["IOTFLOW_BCRYPT_THREADS"], !threads.isEmpty {
+            config.bcryptThreads = try EnvironmentValue.integer(threads, name: "IOTFLOW_BCRYPT_THREADS", range: 1...256)
+        }
+        if let keys = environment["IOTFLOW_MAX_KEYS_PER_DEVICE"], !keys.isEmpty {
+            config.maxKeysPerDevice = try EnvironmentValue.integer(keys, name: "IOTFLOW_MAX_KEYS_PER_DEVICE", range: 1...1_000_000)
         }
         if let sync = environment["IOTFLOW_SQLITE_SYNC"], !sync.isEmpty {
             guard ["full", "normal"].contains(sync.lowercased()) else {
@@ -91,19 +106,12 @@ public struct AppConfiguration: Sendable {
         return config
     }
 
-    static func integer(_ text: String, name: String, range: ClosedRange<Int>) throws -> Int {
-        guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
-        }
-        return value
-    }
-
-    static func boolean(_ text: String, name: String) throws -> Bool {
-        switch text.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default: throw ConfigurationError(message: "\(name) must be true or false, not '\(text)'")
-        }
+    /// Where the stores live, for ``StoreSet/open(configuration:logger:)``.
+    public var storeConfiguration: StoreConfiguration {
+        StoreConfiguration(
+            dataDirectory: self.dataDirectory, sqliteDurability: self.sqliteSynchronous == "normal" ? .normal : .full,
+            databaseURL: self.databaseURL, postgresPoolSize: self.postgresPoolSize, redis: self.redis
+        )
     }
 
     /// Parses a log level name (trace, debug, info, notice, warning, error, critical).
@@ -112,17 +120,5 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(message: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical, not '\(text)'")
         }
         return level
-    }
-}
-
-/// A configuration value that cannot be used; the message names the variable.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    /// What is wrong.
-    public let message: String
-    public var description: String { self.message }
-
-    /// Creates an error with a message naming the setting.
-    public init(message: String) {
-        self.message = message
     }
 }

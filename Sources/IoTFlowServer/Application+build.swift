@@ -5,29 +5,48 @@ import IoTFlowStorage
 import Logging
 import ServiceLifecycle
 
-/// Builds the IoTFlow application: stores, services, routes. `iotflow serve` and the tests both call it.
-public func buildApplication(configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+/// Builds the IoTFlow application: stores, services, routes. `iotflow serve` and the tests both call it;
+/// tests pass their own `clock` so rate-limit and online-window rules can be checked without waiting.
+public func buildApplication(configuration: AppConfiguration, clock: any WallClock = SystemWallClock()) async throws -> some ApplicationProtocol {
+    makeApplication(try await buildApplicationParts(configuration: configuration, clock: clock), configuration: configuration)
+}
+
+/// What an application is made of; tests inspect the router before running the application.
+struct ApplicationParts {
+    let router: Router<AppRequestContext>
+    /// Long-running pieces, in start order (shutdown runs in reverse).
+    let services: [any Service]
+    /// Work done before the server accepts requests (migrations).
+    let prepare: @Sendable () async throws -> Void
+    let logger: Logger
+}
+
+/// Opens the stores and builds the services and the router.
+func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock) async throws -> ApplicationParts {
     var logger = Logger(label: "iotflow")
     logger.logLevel = configuration.logLevel
-    let stores = try await StoreSet.open(configuration: configuration, logger: logger)
+    var storeConfiguration = configuration.storeConfiguration
+    storeConfiguration.clock = clock
+    let stores = try await StoreSet.open(configuration: storeConfiguration, logger: logger)
     let batcher = IngestBatcher(
-        store: stores.telemetry, registry: stores.registry, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints,
-        logger: logger
+        store: stores.telemetry, devices: stores.devices, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
     )
     let eventWriter = EventWriter(store: stores.events, logger: logger)
+    let passwords = BcryptPasswordHasher(cost: configuration.bcryptCost, threads: configuration.bcryptThreads)
     let deps = Dependencies(
-        registry: stores.registry, telemetry: stores.telemetry, cache: stores.cache, events: eventWriter, eventStore: stores.events,
-        passwords: BcryptPasswordHasher(cost: configuration.bcryptCost), writer: batcher,
+        accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
+        events: eventWriter, eventStore: stores.events, passwords: passwords, writer: batcher, clock: clock,
         settings: Settings(
             onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds,
             rateLimits: RateLimits(
                 telemetryPerDevice: configuration.rateLimitPerMinute, authPerClient: configuration.authRateLimitPerMinute,
                 deviceRegistrationsPerUser: configuration.deviceRegistrationRateLimitPerMinute
-            )
+            ),
+            maxKeysPerDevice: configuration.maxKeysPerDevice
         )
     )
-    let services = APIServices(deps: deps, configuration: configuration, health: stores.healthChecker)
-    let router = buildRouter(services: services)
+    let services = APIServices(deps: deps, health: stores.healthChecker)
+    let router = buildRouter(services: services, configuration: configuration)
     if configuration.legacyUserHeader {
         logger.warning(
             "IOTFLOW_LEGACY_USER_HEADER is on: X-User-ID is accepted without a password or token. This is insecure; use it only to migrate old clients."
@@ -36,38 +55,54 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     if configuration.adminToken == nil {
         logger.info("IOTFLOW_ADMIN_TOKEN is not set: only admin users' bearer tokens can use admin routes")
     }
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
-        logger: logger
-    )
     // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed,
-    // events are flushed, and the databases are closed last.
-    app.addServices(stores.services + [eventWriter, batcher])
-    app.beforeServerStarts(perform: stores.prepare)
+    // events are flushed, and the databases (and the bcrypt threads) are closed last.
+    return ApplicationParts(
+        router: router, services: [passwords] + stores.services + [eventWriter, batcher], prepare: stores.prepare, logger: logger)
+}
+
+/// The Hummingbird application serving `parts` on the configured address.
+func makeApplication(_ parts: ApplicationParts, configuration: AppConfiguration) -> some ApplicationProtocol {
+    var app = Application(
+        router: parts.router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
+        logger: parts.logger
+    )
+    app.addServices(parts.services)
+    app.beforeServerStarts(perform: parts.prepare)
     return app
 }
 
-/// All routes of API.md in this build, behind the JSON error middleware.
-func buildRouter(services: APIServices) -> Router<AppRequestContext> {
+/// Every route of API.md in this build. Middlewares outermost first: metrics count the status clients get,
+/// the contract check (in tests) sees it too, errors become JSON, the deadline turns slow requests into 503,
+/// bodies above 4 MiB are refused on every route, and credentials are resolved once before the handlers.
+func buildRouter(services: APIServices, configuration: AppConfiguration) -> Router<AppRequestContext> {
     AppMetrics.bootstrap()
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    let table = RouteTable()
-    // Metrics wrap the error middleware so they count the status codes clients actually receive;
-    // the deadline sits inside so its 503 is shaped and counted like any other answer.
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware(routes: table))
-    router.add(middleware: DeadlineMiddleware(timeout: .seconds(services.requestTimeoutSeconds)))
-    let prefix = "/api/v1"
-    let api = router.group(RouterPath(prefix))
-    AuthController(services: services).addRoutes(to: api.group("auth"), table: table, prefix: prefix + "/auth")
-    UserController(services: services).addRoutes(to: api.group("users"), table: table, prefix: prefix + "/users")
-    DeviceSelfController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
-    DeviceController(services: services).addRoutes(to: api.group("devices"), table: table, prefix: prefix + "/devices")
-    TelemetryController(services: services).addRoutes(to: api.group("telemetry"), table: table, prefix: prefix + "/telemetry")
-    GroupController(services: services).addRoutes(to: api.group("groups"), table: table, prefix: prefix + "/groups")
-    AdminController(services: services).addRoutes(to: api.group("admin"), table: table, prefix: prefix + "/admin")
-    HealthController(services: services, startedAt: .now).addRoutes(to: router, table: table)
-    MetricsController(services: services).addRoutes(to: router, table: table)
+    if configuration.checkContract {
+        router.add(middleware: ContractCheckMiddleware(document: OpenAPIDocument.served))
+    }
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: DeadlineMiddleware(timeout: .seconds(configuration.requestTimeoutSeconds)))
+    router.add(middleware: RequestBodyLimitMiddleware())
+    router.add(
+        middleware: AuthenticationMiddleware(
+            accounts: services.accounts, devices: services.devices, adminToken: configuration.adminToken,
+            legacyUserHeaderEnabled: configuration.legacyUserHeader
+        )
+    )
+    let api = router.group("/api/v1")
+    api.addRoutes(AuthController(services: services).routes, atPath: "auth")
+    api.addRoutes(UserController(services: services).routes, atPath: "users")
+    api.addRoutes(DeviceSelfController(services: services).routes, atPath: "devices")
+    api.addRoutes(DeviceController(services: services).routes, atPath: "devices")
+    api.addRoutes(TelemetryController(services: services).routes, atPath: "telemetry")
+    api.addRoutes(GroupController(services: services).routes, atPath: "groups")
+    api.addRoutes(AdminController(services: services).routes, atPath: "admin")
+    router.addRoutes(HealthController(services: services, startedAt: .now).routes)
+    router.addRoutes(MetricsController(services: services).routes)
+    router.addRoutes(OpenAPIController().routes)
+    MethodNotAllowedRoutes.add(to: router)
     return router
 }

@@ -67,4 +67,17 @@ struct TelemetryBatch: Sendable {
 
     /// Whether there is nothing to write.
     var isEmpty: Bool { self.rows.isEmpty && self.metadata.isEmpty }
+
+    /// The id the key dictionary resolved for `key` in this transaction. A missing one is a bug that must fail
+    /// the write, never turn into a wrong key id.
+    static func keyID(_ key: String, in ids: [String: Int64]) throws -> Int64 {
+        guard let id = ids[key] else { throw StoreInvariantError(message: "telemetry key '\(key.prefix(40))' has no id in this transaction") }
+        return id
+    }
+}
+
+/// A store found its own data inconsistent (a bug, not a client or outage error); the request fails with 500.
+struct StoreInvariantError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { self.message }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IoTFlowCore
 import IoTFlowServer
 
 /// `iotflow admin …`: operator tasks.

@@ -4,6 +4,13 @@ import Testing
 /// 2025-11-29T09:55:30.123Z, the server time of every payload test.
 let payloadNow: Int64 = 1_764_410_130_123
 
+extension TelemetryPayload {
+    /// What ingest does with a body: shape checks, then times resolved at `now` and undated points stamped from `now`.
+    static func parse(_ body: JSONValue, now: Int64) throws(IoTFlowError) -> [TelemetryPoint] {
+        try Self.submission(body).dated(now: now, firstStamp: now)
+    }
+}
+
 /// Parses `body` expecting a 400.
 func expectBadRequest(_ body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) {
     let error = #expect(throws: IoTFlowError.self, sourceLocation: sourceLocation) {

@@ -15,9 +15,9 @@ struct BackgroundServiceTests {
     @Test("concurrent telemetry writes share transactions and each returns after its commit")
     func groupCommit() async throws {
         let store = RecordingTelemetryStore(delay: .milliseconds(20))
-        try await withTemporaryRegistry { registry in
+        try await withTemporaryRegistry { devices in
             let batcher = IngestBatcher(
-                store: store, registry: registry, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
+                store: store, devices: devices, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
             )
             try await withRunningService(batcher) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -41,9 +41,9 @@ struct BackgroundServiceTests {
     func failureIsolation() async throws {
         let store = RecordingTelemetryStore(delay: .milliseconds(5), failingDevice: 13)
         let outcomes = SharedBox<[Int64: Bool]>([:])
-        try await withTemporaryRegistry { registry in
+        try await withTemporaryRegistry { devices in
             let batcher = IngestBatcher(
-                store: store, registry: registry, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
+                store: store, devices: devices, cache: InMemoryCache(), maxBatchPoints: 100_000, logger: Logger(label: "test")
             )
             try await withRunningService(batcher) {
                 await withTaskGroup(of: Void.self) { group in
@@ -111,13 +111,13 @@ struct BackgroundServiceTests {
 
 /// Runs `body` with a real registry in a fresh folder (the batcher records `last_seen` there), then
 /// closes the database and removes the folder.
-func withTemporaryRegistry(_ body: (RegistrySQLiteStore) async throws -> Void) async throws {
+func withTemporaryRegistry(_ body: (DeviceSQLiteStore) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-registry-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let database = try await SQLiteDatabaseFile.open(path: directory + "/iotflow.sqlite", logger: Logger(label: "test"))
     do {
-        try await body(RegistrySQLiteStore(database: database))
+        try await body(DeviceSQLiteStore(database: database))
     } catch {
         await database.close()
         throw error
@@ -168,7 +168,11 @@ final class RecordingTelemetryStore: TelemetryStore {
     func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] { [] }
     func delete(deviceID: Int64, start: Int64, end: Int64, keys: [String]) async throws -> Int { 0 }
     func deleteAll(deviceIDs: [Int64]) async throws {}
-    func countValues(since: Int64?) async throws -> Int { 0 }
+    func latestSummaries(deviceIDs: [Int64], since: Int64, limit: Int, offset: Int) async throws -> (summaries: [DeviceLatest], total: Int) {
+        ([], 0)
+    }
+    func keyNames(deviceID: Int64) async throws -> Set<String> { [] }
+    func counts(recentSince: Int64) async throws -> TelemetryCounts { TelemetryCounts(total: 0, recent: 0) }
     func ping() async throws -> Double { 0 }
 }
 

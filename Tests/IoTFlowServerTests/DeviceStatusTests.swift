@@ -77,4 +77,20 @@ struct DeviceStatusTests {
             expectError(try await api.get(path), .unauthorized)
         }
     }
+
+    @Test("a device goes offline once the online window has passed on the server's clock")
+    func onlineWindowPasses() async throws {
+        let clock = midMinuteClock()
+        try await withConfiguredApp(clock: clock, { $0.onlineWindowSeconds = 300 }) { api in
+            let alice = try await api.registerUser()
+            let device = try await api.registerDevice(alice)
+            try requireJSON(try await api.post("/api/v1/devices/heartbeat", auth: device.key))
+            clock.set(clock.nowMilliseconds() + 299_000)
+            #expect(try requireJSON(try await api.get("/api/v1/devices/\(device.id)/status", auth: alice.bearer))["is_online"].bool == true)
+            clock.set(clock.nowMilliseconds() + 2_000)
+            #expect(try requireJSON(try await api.get("/api/v1/devices/\(device.id)/status", auth: alice.bearer))["is_online"].bool == false)
+            let stats = try requireJSON(try await api.get("/api/v1/admin/stats", auth: .adminToken))
+            #expect(stats["devices"]["online"].int == 0 && stats["devices"]["offline"].int == 1)
+        }
+    }
 }

@@ -23,12 +23,12 @@ struct RateLimitTests {
 
     @Test("POST /telemetry above the per-device limit is 429 and not stored; other devices are unaffected")
     func telemetry() async throws {
-        try await awayFromMinuteBoundary()
-        try await withConfiguredApp({ $0.rateLimitPerMinute = 3 }) { api in
+        let clock = midMinuteClock()
+        try await withConfiguredApp(clock: clock, { $0.rateLimitPerMinute = 3 }) { api in
             let alice = try await api.registerUser()
             let limited = try await api.registerDevice(alice, name: "limited")
             let other = try await api.registerDevice(alice, name: "other")
-            let now = TestTime.now()
+            let now = clock.nowMilliseconds()
             for value in 1...3 { try await api.postPoint(limited, ["t": .number(Double(value))], at: now - Int64(value) * TestTime.second) }
             self.expectLimited(try await api.postTelemetry(limited, ["data": ["late": 4]]))
             self.expectLimited(try await api.postTelemetry(limited, ["points": [["data": ["late": 5]]]]))
@@ -45,8 +45,7 @@ struct RateLimitTests {
 
     @Test("register and login above the per-client limit are 429; other routes are unaffected")
     func auth() async throws {
-        try await awayFromMinuteBoundary()
-        try await withConfiguredApp({ $0.authRateLimitPerMinute = 3 }) { api in
+        try await withConfiguredApp(clock: midMinuteClock(), { $0.authRateLimitPerMinute = 3 }) { api in
             let alice = try await api.registerUser("alice")
             try requireJSON(try await api.login("alice", "password123"))
             expectError(try await api.login("alice", "wrong-password"), .unauthorized)
@@ -63,8 +62,7 @@ struct RateLimitTests {
 
     @Test("POST /devices/register above the per-user limit is 429 and creates nothing; other users are unaffected")
     func deviceRegistration() async throws {
-        try await awayFromMinuteBoundary()
-        try await withConfiguredApp({ $0.deviceRegistrationRateLimitPerMinute = 3 }) { api in
+        try await withConfiguredApp(clock: midMinuteClock(), { $0.deviceRegistrationRateLimitPerMinute = 3 }) { api in
             let alice = try await api.registerUser("alice")
             let bob = try await api.registerUser("bob")
             for name in ["a", "b", "c"] { _ = try await api.registerDevice(alice, name: name) }
@@ -76,4 +74,27 @@ struct RateLimitTests {
             try requireJSON(try await api.get("/api/v1/groups", auth: alice.bearer))
         }
     }
+
+    @Test("the window ends at the minute boundary of the server's clock: the device may write again without anyone waiting")
+    func windowResets() async throws {
+        let clock = midMinuteClock()
+        try await withConfiguredApp(clock: clock, { $0.rateLimitPerMinute = 2 }) { api in
+            let alice = try await api.registerUser()
+            let device = try await api.registerDevice(alice)
+            for value in 1...2 { try await api.postPoint(device, ["t": .number(Double(value))], at: clock.nowMilliseconds() - Int64(value)) }
+            let limited = try await api.postTelemetry(device, ["data": ["t": 3]])
+            self.expectLimited(limited)
+            #expect(retryAfter(limited) == 40, "20 s into the minute, the window has 40 s left")
+            clock.set(clock.nowMilliseconds() + 39_000)
+            self.expectLimited(try await api.postTelemetry(device, ["data": ["t": 4]]))
+            clock.set(clock.nowMilliseconds() + 1_000)
+            try requireJSON(try await api.postTelemetry(device, ["data": ["t": 5]]), .created)
+        }
+    }
+}
+
+/// A clock at 20 s into the current minute of the real time, which tests move by hand.
+func midMinuteClock() -> SettableClock {
+    let now = TestTime.now()
+    return SettableClock(now - now % TestTime.minute + 20 * TestTime.second)
 }

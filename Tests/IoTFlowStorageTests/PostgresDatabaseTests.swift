@@ -43,7 +43,8 @@ struct PostgresDatabaseTests {
 
     private static func stores(_ database: IoTFlowStorage.PostgresDatabase) -> StoreFixture {
         StoreFixture(
-            registry: RegistryPostgresStore(database: database), telemetry: TelemetryPostgresStore(database: database),
+            accounts: AccountPostgresStore(database: database), devices: DevicePostgresStore(database: database),
+            groups: GroupPostgresStore(database: database), telemetry: TelemetryPostgresStore(database: database),
             events: EventPostgresStore(database: database), injectTelemetryFailure: nil, tearDown: {}
         )
     }
@@ -65,7 +66,7 @@ struct PostgresDatabaseTests {
             // The schema works: a user round-trips.
             let stores = Self.stores(fresh.database)
             let user = try await stores.makeUser("migrated")
-            #expect(try await stores.registry.user(login: "MIGRATED") == user)
+            #expect(try await stores.accounts.user(login: "MIGRATED") == user)
         }
     }
 

@@ -86,7 +86,8 @@ struct PostgresTestDatabase: Sendable {
         }
         let database = created.database
         return StoreFixture(
-            registry: RegistryPostgresStore(database: database),
+            accounts: AccountPostgresStore(database: database), devices: DevicePostgresStore(database: database),
+            groups: GroupPostgresStore(database: database),
             telemetry: TelemetryPostgresStore(database: database),
             events: EventPostgresStore(database: database),
             injectTelemetryFailure: { deviceID in

@@ -24,7 +24,8 @@ struct SQLiteFileTests {
 
         let first = try await SQLiteTestFile.open(path)
         let stores = StoreFixture(
-            registry: RegistrySQLiteStore(database: first), telemetry: TelemetrySQLiteStore(database: first),
+            accounts: AccountSQLiteStore(database: first), devices: DeviceSQLiteStore(database: first), groups: GroupSQLiteStore(database: first),
+            telemetry: TelemetrySQLiteStore(database: first),
             events: EventSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
         )
         let user = try await stores.makeUser("keeper")
@@ -36,9 +37,8 @@ struct SQLiteFileTests {
 
         let second = try await SQLiteTestFile.open(path)
         #expect(try await Self.schemaVersion(second) == SQLiteMigrations.latestVersion)
-        let registry = RegistrySQLiteStore(database: second)
-        #expect(try await registry.user(id: user.id) == user)
-        #expect(try await registry.device(id: device.id) == device)
+        #expect(try await AccountSQLiteStore(database: second).user(id: user.id) == user)
+        #expect(try await DeviceSQLiteStore(database: second).device(id: device.id) == device)
         let telemetry = TelemetrySQLiteStore(database: second)
         #expect(try await Self.history(telemetry, device.id) == [entry(1000, [("t", .number(1.5))])])
         #expect(try await telemetry.latest(deviceID: device.id) == [LatestValue(key: "t", value: .number(1.5), timestamp: 1000)])
@@ -54,7 +54,7 @@ struct SQLiteFileTests {
                 entry(1000, [("t", .number(1.5))]), entry(2000, [("u", .bool(true))]),
             ]
         )
-        #expect(try await RegistrySQLiteStore(database: third).users(limit: 10, offset: 0).total == 1)
+        #expect(try await AccountSQLiteStore(database: third).users(limit: 10, offset: 0).total == 1)
         await third.close()
     }
 

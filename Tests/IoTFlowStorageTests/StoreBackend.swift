@@ -74,7 +74,8 @@ enum SQLiteTestFile {
             throw error
         }
         return StoreFixture(
-            registry: RegistrySQLiteStore(database: database),
+            accounts: AccountSQLiteStore(database: database), devices: DeviceSQLiteStore(database: database),
+            groups: GroupSQLiteStore(database: database),
             telemetry: TelemetrySQLiteStore(database: database),
             events: EventSQLiteStore(database: database),
             injectTelemetryFailure: { deviceID in

@@ -2,7 +2,9 @@ import IoTFlowCore
 
 /// One fresh, empty set of stores of one backend, as every contract function receives it.
 struct StoreFixture: Sendable {
-    let registry: any RegistryStore
+    let accounts: any AccountStore
+    let devices: any DeviceStore
+    let groups: any GroupStore
     let telemetry: any TelemetryStore
     let events: any EventStore
     /// Makes every later telemetry write touching `deviceID` fail inside the store's transaction;
@@ -20,7 +22,7 @@ extension StoreFixture {
 
     /// Creates a user named `name` with email `<name>@example.com`.
     func makeUser(_ name: String, admin: Bool = false, at time: Int64 = 1_700_000_000_000) async throws -> User {
-        try await self.registry.createUser(
+        try await self.accounts.createUser(
             NewUser(
                 publicID: Self.publicID(name), username: name, email: "\(name.lowercased())@example.com", passwordHash: "hash-\(name)",
                 isAdmin: admin, createdAt: time
@@ -32,7 +34,7 @@ extension StoreFixture {
     func makeDevice(
         _ owner: User, _ name: String, type: String = "sensor", keyHash: String? = nil, at time: Int64 = 1_700_000_100_000
     ) async throws -> Device {
-        try await self.registry.createDevice(
+        try await self.devices.createDevice(
             NewDevice(
                 ownerID: owner.id, name: name, description: nil, deviceType: type, location: nil, firmwareVersion: nil, hardwareVersion: nil,
                 apiKeyHash: keyHash ?? "key-\(owner.id)-\(name)", createdAt: time

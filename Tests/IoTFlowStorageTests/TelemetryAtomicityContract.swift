@@ -21,7 +21,7 @@ enum TelemetryAtomicityContract {
                 TelemetryWrite(deviceID: good, points: points), TelemetryWrite(deviceID: bad, points: [point(10_000, [("fresh.a", .number(0))])]),
             ])
         }
-        #expect(try await stores.telemetry.countValues(since: nil) == 0)
+        #expect(try await stores.telemetry.counts(recentSince: 0).total == 0)
         #expect(try await stores.history(good).isEmpty)
         #expect(try await stores.telemetry.latest(deviceID: good).isEmpty)
 
@@ -31,6 +31,6 @@ enum TelemetryAtomicityContract {
         #expect(history.count == 1500)
         #expect(history.first == entry(10_000, [("fresh.a", .number(0)), ("fresh.b", .bool(true)), ("fresh.c", .string("s0"))]))
         #expect(try await stores.latestByKey(good).map(\.key) == ["fresh.a", "fresh.b", "fresh.c"])
-        #expect(try await stores.telemetry.countValues(since: nil) == 4500)
+        #expect(try await stores.telemetry.counts(recentSince: 0).total == 4500)
     }
 }

@@ -17,7 +17,7 @@ enum TelemetryConcurrencyContract {
             }
             try await group.waitForAll()
         }
-        #expect(try await stores.telemetry.countValues(since: nil) == 40 * 25 * 2)
+        #expect(try await stores.telemetry.counts(recentSince: 0).total == 40 * 25 * 2)
         for (index, device) in devices.enumerated() {
             let history = try await stores.history(device.id)
             #expect(history.count == 10 * 25)

@@ -96,7 +96,7 @@ enum TelemetryHistoryContract {
                 entry(1000, [("t", .string("text"))]), entry(2000, [("t", .number(4))]), entry(3000, [("t", .bool(true))]),
             ]
         )
-        #expect(try await stores.telemetry.countValues(since: nil) == 3)
+        #expect(try await stores.telemetry.counts(recentSince: 0).total == 3)
         #expect(try await stores.latestByKey(device) == [LatestValue(key: "t", value: .bool(true), timestamp: 3000)])
     }
 }

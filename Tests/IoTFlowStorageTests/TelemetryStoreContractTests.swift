@@ -63,4 +63,16 @@ extension TelemetryStoreContractTests {
     @Test(arguments: StoreBackend.all) func concurrentWritesAllLand(_ backend: StoreBackend) async throws {
         try await backend.run(TelemetryConcurrencyContract.concurrentWritesAllLand)
     }
+
+    @Test(arguments: StoreBackend.all) func countsFollowWritesOverwritesAndDeletes(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryCountsContract.countsFollowWritesOverwritesAndDeletes)
+    }
+
+    @Test(arguments: StoreBackend.all) func latestSummariesPageInTheStore(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryCountsContract.latestSummariesPageInTheStore)
+    }
+
+    @Test(arguments: StoreBackend.all) func keyNamesOfADevice(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryCountsContract.keyNamesOfADevice)
+    }
 }

@@ -105,32 +105,3 @@ public struct GroupMember: Sendable, Equatable {
         self.addedAt = addedAt
     }
 }
-
-/// Registry totals for the admin statistics.
-public struct RegistryCounts: Sendable, Equatable {
-    /// All users.
-    public var users: Int
-    /// Active users.
-    public var activeUsers: Int
-    /// Admin users.
-    public var admins: Int
-    /// Devices per status.
-    public var devicesByStatus: [DeviceStatus: Int]
-    /// Devices seen within the online window.
-    public var onlineDevices: Int
-    /// All groups.
-    public var groups: Int
-
-    /// Creates the value.
-    public init(users: Int, activeUsers: Int, admins: Int, devicesByStatus: [DeviceStatus: Int], onlineDevices: Int, groups: Int) {
-        self.users = users
-        self.activeUsers = activeUsers
-        self.admins = admins
-        self.devicesByStatus = devicesByStatus
-        self.onlineDevices = onlineDevices
-        self.groups = groups
-    }
-
-    /// All devices.
-    public var devices: Int { self.devicesByStatus.values.reduce(0, +) }
-}

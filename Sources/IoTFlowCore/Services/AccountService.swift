@@ -10,21 +10,18 @@ public struct AccountService: Sendable {
     private static let loginFailure = IoTFlowError.unauthorized("Invalid username or password.")
 
     /// Registers a user and signs them in; `client` is the caller's address, for the brute-force limit.
-    public func register(_ body: JSONValue, client: String) async throws -> (user: User, token: String) {
+    public func register(_ command: RegisterUser, client: String) async throws -> (user: User, token: String) {
         try await self.limitAuthAttempts(client: client)
-        let fields = try FieldReader(body: body)
-        let username = try fields.requiredString("username", maxLength: 80)
+        let username = try Text.required(command.username, field: "username", maxBytes: 80)
         try AccountRules.validateUsername(username)
-        let email = try AccountRules.normalizedEmail(try fields.requiredString("email", maxLength: 254))
-        guard case .string(let password)? = fields.object["password"] else {
-            throw IoTFlowError.badRequest("Field 'password' is required and must be a string.")
-        }
+        let email = try AccountRules.normalizedEmail(try Text.required(command.email, field: "email", maxBytes: 254))
+        let password = command.password
         try AccountRules.validatePassword(password)
         let hash = try await self.deps.passwords.hash(password)
         let now = self.deps.clock.nowMilliseconds()
         let user: User
         do {
-            user = try await self.deps.registry.createUser(
+            user = try await self.deps.accounts.createUser(
                 NewUser(publicID: Secrets.newPublicUserID(), username: username, email: email, passwordHash: hash, isAdmin: false, createdAt: now)
             )
         } catch let violation as UniqueViolation {
@@ -44,7 +41,7 @@ public struct AccountService: Sendable {
         let hash = try await self.deps.passwords.hash(password)
         let now = self.deps.clock.nowMilliseconds()
         do {
-            let user = try await self.deps.registry.createUser(
+            let user = try await self.deps.accounts.createUser(
                 NewUser(
                     publicID: Secrets.newPublicUserID(), username: username, email: normalized, passwordHash: hash, isAdmin: isAdmin, createdAt: now)
             )
@@ -57,14 +54,11 @@ public struct AccountService: Sendable {
     }
 
     /// Checks a username-or-email and password; the same 401 for every kind of failure.
-    public func login(_ body: JSONValue, client: String) async throws -> (user: User, token: String) {
+    public func login(_ attempt: LoginAttempt, client: String) async throws -> (user: User, token: String) {
         try await self.limitAuthAttempts(client: client)
-        let fields = try FieldReader(body: body)
-        let login = try fields.requiredString("username", maxLength: 254)
-        guard case .string(let password)? = fields.object["password"] else {
-            throw IoTFlowError.badRequest("Field 'password' is required and must be a string.")
-        }
-        guard var user = try await self.deps.registry.user(login: login) else {
+        let login = try Text.required(attempt.login, field: "username", maxBytes: 254)
+        let password = attempt.password
+        guard var user = try await self.deps.accounts.user(login: login) else {
             // Check a decoy hash so an unknown name costs as much as a wrong password: timing does not
             // reveal which usernames exist.
             _ = try? await self.deps.passwords.verify(password, hash: self.deps.passwords.decoyHash)
@@ -75,7 +69,7 @@ public struct AccountService: Sendable {
         }
         let now = self.deps.clock.nowMilliseconds()
         user.lastLogin = now
-        try await self.deps.registry.updateUser(user)
+        try await self.deps.accounts.updateUser(user)
         await self.deps.cache.invalidateUser(id: user.id)
         let token = try await self.issueToken(for: user, now: now)
         self.deps.events.record(Event(type: EventType.userLogin, timestamp: now, userPublicID: user.publicID))
@@ -85,7 +79,7 @@ public struct AccountService: Sendable {
     /// Revokes the token.
     public func logout(token: String) async throws {
         let hash = Secrets.sha256Hex(token)
-        try await self.deps.registry.deleteToken(hash: hash)
+        try await self.deps.accounts.deleteToken(hash: hash)
         await self.deps.cache.invalidateToken(hash: hash)
     }
 
@@ -94,7 +88,7 @@ public struct AccountService: Sendable {
         let hash = Secrets.sha256Hex(token)
         if let cached = await self.deps.cache.session(tokenHash: hash), cached.user.isActive { return cached.user }
         let now = self.deps.clock.nowMilliseconds()
-        guard let session = try await self.deps.registry.session(tokenHash: hash, now: now), session.user.isActive else {
+        guard let session = try await self.deps.accounts.session(tokenHash: hash, now: now), session.user.isActive else {
             throw IoTFlowError.unauthorized("The bearer token is invalid, expired or revoked; log in again.")
         }
         await self.deps.cache.storeSession(session, tokenHash: hash, readStartedAt: now)
@@ -103,7 +97,7 @@ public struct AccountService: Sendable {
 
     /// The active user with this public id, for the legacy `X-User-ID` header; 401 otherwise.
     public func authenticate(legacyUserID: String) async throws -> User {
-        guard Self.isPublicID(legacyUserID), let user = try await self.deps.registry.user(publicID: legacyUserID), user.isActive else {
+        guard Self.isPublicID(legacyUserID), let user = try await self.deps.accounts.user(publicID: legacyUserID), user.isActive else {
             throw IoTFlowError.unauthorized("Unknown or inactive user in X-User-ID.")
         }
         return user
@@ -117,29 +111,30 @@ public struct AccountService: Sendable {
     }
 
     /// A page of all users (admin).
-    public func users(paging: Paging, principal: Principal) async throws -> (users: [User], total: Int) {
+    public func users(page: PageRequest, principal: Principal) async throws -> Page<User> {
         try Access.requireAdmin(principal)
-        return try await self.deps.registry.users(limit: paging.limit, offset: paging.offset)
+        let paging = page.paging()
+        let found = try await self.deps.accounts.users(limit: paging.limit, offset: paging.offset)
+        return Page(items: found.users, total: found.total, paging: paging)
     }
 
     /// Updates email, username, password, and for admins `is_active`/`is_admin`.
-    public func update(publicID: String, body: JSONValue, principal: Principal) async throws -> User {
+    public func update(publicID: String, _ update: UserUpdate, principal: Principal) async throws -> User {
         var user = try await self.findUser(publicID)
         try Access.requireSelfOrAdmin(user, principal)
-        let fields = try FieldReader(body: body)
         let wasActive = user.isActive
         var changed: [String] = []
-        if let username = try fields.replacementString("username", maxLength: 80) {
+        if let username = try Text.replacement(update.username, field: "username", maxBytes: 80) {
             try AccountRules.validateUsername(username)
             user.username = username
             changed.append("username")
         }
-        if let email = try fields.replacementString("email", maxLength: 254) {
+        if let email = try Text.replacement(update.email, field: "email", maxBytes: 254) {
             user.email = try AccountRules.normalizedEmail(email)
             changed.append("email")
         }
-        let isActive = try fields.optionalBool("is_active")
-        let isAdmin = try fields.optionalBool("is_admin")
+        let isActive = update.isActive
+        let isAdmin = update.isAdmin
         // Sending the current values back (as a client echoing GET /users/{id} would) is not a change.
         let changesFlags = (isActive.map { $0 != user.isActive } ?? false) || (isAdmin.map { $0 != user.isAdmin } ?? false)
         if changesFlags && !principal.isAdmin {
@@ -148,13 +143,8 @@ public struct AccountService: Sendable {
         if isActive == false && user.isActive && user.isAdmin && isAdmin != false {
             throw IoTFlowError.forbidden("Administrators cannot be deactivated; remove 'is_admin' first.")
         }
-        var newPassword: String?
-        if let password = fields.object["password"], password != .null {
-            guard case .string(let text) = password else { throw IoTFlowError.badRequest("Field 'password' must be a string.") }
-            try AccountRules.validatePassword(text)
-            newPassword = text
-        }
-        if let newPassword {
+        if let newPassword = update.password {
+            try AccountRules.validatePassword(newPassword)
             user.passwordHash = try await self.deps.passwords.hash(newPassword)
             changed.append("password")
         }
@@ -169,12 +159,12 @@ public struct AccountService: Sendable {
         let now = self.deps.clock.nowMilliseconds()
         user.updatedAt = now
         do {
-            try await self.deps.registry.updateUser(user)
+            try await self.deps.accounts.updateUser(user)
         } catch let violation as UniqueViolation {
             throw IoTFlowError.conflict("That \(violation.field) is already registered.")
         }
         if wasActive && !user.isActive {
-            try await self.deps.registry.deleteTokens(userID: user.id)
+            try await self.deps.accounts.deleteTokens(userID: user.id)
         }
         // Cached sessions hold the user and cached devices its username and status: forget both.
         await self.deps.cache.invalidateUser(id: user.id)
@@ -190,12 +180,18 @@ public struct AccountService: Sendable {
         try Access.requireAdmin(principal)
         let user = try await self.findUser(publicID)
         guard !user.isAdmin else { throw IoTFlowError.forbidden("Administrators cannot be deleted; remove 'is_admin' first.") }
-        let deviceIDs = try await self.deps.registry.deviceIDs(ownerID: user.id)
+        let deviceIDs = try await self.deps.devices.deviceIDs(ownerID: user.id)
         try await self.deps.telemetry.deleteAll(deviceIDs: deviceIDs)
-        try await self.deps.registry.deleteUser(id: user.id)
+        // Groups and devices first, through their own stores, so no store relies on another's cascade.
+        try await self.deps.groups.deleteGroups(ownerID: user.id)
+        try await self.deps.devices.deleteDevices(ownerID: user.id)
+        try await self.deps.accounts.deleteUser(id: user.id)
         await self.deps.cache.invalidateUser(id: user.id)
         await self.deps.cache.invalidateDevices(ownerID: user.id)
-        for id in deviceIDs { await self.deps.cache.invalidateLatest(deviceID: id) }
+        for id in deviceIDs {
+            await self.deps.cache.invalidateLatest(deviceID: id)
+            self.deps.keyBudget.forget(deviceID: id)
+        }
         await self.deps.cache.forgetOnline(deviceIDs: deviceIDs)
         self.deps.events.record(
             Event(
@@ -213,8 +209,8 @@ public struct AccountService: Sendable {
         let now = self.deps.clock.nowMilliseconds()
         user.isActive = active
         user.updatedAt = now
-        try await self.deps.registry.updateUser(user)
-        if !active { try await self.deps.registry.deleteTokens(userID: user.id) }
+        try await self.deps.accounts.updateUser(user)
+        if !active { try await self.deps.accounts.deleteTokens(userID: user.id) }
         await self.deps.cache.invalidateUser(id: user.id)
         await self.deps.cache.invalidateDevices(ownerID: user.id)
         self.deps.events.record(
@@ -234,7 +230,7 @@ public struct AccountService: Sendable {
     }
 
     func findUser(_ publicID: String) async throws -> User {
-        guard Self.isPublicID(publicID), let user = try await self.deps.registry.user(publicID: publicID) else {
+        guard Self.isPublicID(publicID), let user = try await self.deps.accounts.user(publicID: publicID) else {
             throw IoTFlowError.notFound("User \(publicID.prefix(64)) was not found.")
         }
         return user
@@ -243,7 +239,7 @@ public struct AccountService: Sendable {
     private func issueToken(for user: User, now: Int64) async throws -> String {
         let token = Secrets.newToken()
         let expiresAt = now + Int64(self.deps.settings.tokenLifetimeSeconds) * 1000
-        try await self.deps.registry.createToken(hash: Secrets.sha256Hex(token), userID: user.id, createdAt: now, expiresAt: expiresAt)
+        try await self.deps.accounts.createToken(hash: Secrets.sha256Hex(token), userID: user.id, createdAt: now, expiresAt: expiresAt)
         return token
     }
 }

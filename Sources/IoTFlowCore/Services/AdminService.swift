@@ -8,18 +8,19 @@ public struct AdminService: Sendable {
     }
 
     /// A page of all devices, filtered by `status` and owner `user_id`.
-    public func devices(principal: Principal, query: [String: String]) async throws -> (devices: [Device], total: Int, paging: Paging) {
+    public func devices(principal: Principal, filter: DeviceFilter) async throws -> Page<Device> {
         try Access.requireAdmin(principal)
-        let status = try Self.status(query["status"])
-        let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
+        let status = try filter.status.flatMap { name throws(IoTFlowError) in name.isEmpty ? nil : try Text.status(name) }
+        let paging = filter.page.paging()
         var ownerID: Int64?
-        if let publicID = query["user_id"], !publicID.isEmpty {
+        if let publicID = filter.ownerPublicID, !publicID.isEmpty {
             guard AccountService.isPublicID(publicID) else { throw IoTFlowError.badRequest("'user_id' must be a 32-character hex user id.") }
-            guard let owner = try await self.deps.registry.user(publicID: publicID) else { return ([], 0, paging) }
+            guard let owner = try await self.deps.accounts.user(publicID: publicID) else { return Page(items: [], total: 0, paging: paging) }
             ownerID = owner.id
         }
-        let page = try await self.deps.registry.devices(ownerID: ownerID, status: status, deviceType: nil, limit: paging.limit, offset: paging.offset)
-        return (page.devices, page.total, paging)
+        let found = try await self.deps.devices.devices(
+            ownerID: ownerID, status: status, deviceType: nil, limit: paging.limit, offset: paging.offset)
+        return Page(items: found.devices, total: found.total, paging: paging)
     }
 
     /// Any device.
@@ -29,15 +30,17 @@ public struct AdminService: Sendable {
     }
 
     /// Updates any device, status included.
-    public func updateDevice(_ id: Int64, principal: Principal, body: JSONValue) async throws -> Device {
+    public func updateDevice(_ id: Int64, principal: Principal, _ update: DeviceUpdate) async throws -> Device {
         try Access.requireAdmin(principal)
-        return try await DeviceService(self.deps).update(id, body: body, principal: principal, allowStatus: true)
+        return try await DeviceService(self.deps).update(id, update, principal: principal, allowStatus: true)
     }
 
     /// Sets any device's status.
-    public func setDeviceStatus(_ id: Int64, principal: Principal, body: JSONValue) async throws -> (old: DeviceStatus, new: DeviceStatus) {
+    public func setDeviceStatus(
+        _ id: Int64, to status: FieldChange<String>, principal: Principal
+    ) async throws -> (old: DeviceStatus, new: DeviceStatus) {
         try Access.requireAdmin(principal)
-        return try await DeviceService(self.deps).setStatus(id, body: body, principal: principal)
+        return try await DeviceService(self.deps).setStatus(id, to: status, principal: principal)
     }
 
     /// Deletes any device with its telemetry.
@@ -48,8 +51,12 @@ public struct AdminService: Sendable {
 
     /// Everything `GET /admin/stats` reports.
     public struct Statistics: Sendable {
-        /// Users, devices, groups.
-        public var registry: RegistryCounts
+        /// Users.
+        public var users: UserCounts
+        /// Devices by status and contact.
+        public var devices: DeviceCounts
+        /// All groups.
+        public var groups: Int
         /// Stored values.
         public var pointsTotal: Int
         /// Stored values with timestamps in the last 24 hours.
@@ -67,58 +74,59 @@ public struct AdminService: Sendable {
         try Access.requireAdmin(principal)
         let now = self.deps.clock.nowMilliseconds()
         let onlineSince = now - Int64(self.deps.settings.onlineWindowSeconds) * 1000
-        async let registry = self.deps.registry.registryCounts(onlineSince: onlineSince)
+        async let users = self.deps.accounts.userCounts()
+        async let devices = self.deps.devices.deviceCounts(onlineSince: onlineSince)
+        async let groups = self.deps.groups.groupCount()
         async let online = self.deps.cache.onlineDevices(since: onlineSince)
-        async let total = self.deps.telemetry.countValues(since: nil)
-        async let recent = self.deps.telemetry.countValues(since: now - 86_400_000)
+        async let points = self.deps.telemetry.counts(recentSince: now - 86_400_000)
         async let events = self.deps.eventStore.events(EventQuery(limit: 0)).total
-        var counts = try await registry
-        if let online = await online { counts.onlineDevices = online }
+        var deviceCounts = try await devices
+        if let online = await online { deviceCounts.online = online }
         return Statistics(
-            registry: counts, pointsTotal: try await total, pointsLast24h: try await recent, cache: await self.deps.cache.statistics(),
+            users: try await users, devices: deviceCounts, groups: try await groups, pointsTotal: try await points.total,
+            pointsLast24h: try await points.recent, cache: await self.deps.cache.statistics(),
             eventsTotal: try await events, eventQueue: self.deps.events.queueStatistics()
         )
     }
 
+    /// The public totals of `GET /status`: devices (with those online) and stored values, each nil when its store
+    /// does not answer (the page still shows the stores' state).
+    public func publicTotals() async -> (devices: DeviceCounts?, pointsTotal: Int?) {
+        let onlineSince = self.deps.clock.nowMilliseconds() - Int64(self.deps.settings.onlineWindowSeconds) * 1000
+        var devices = try? await self.deps.devices.deviceCounts(onlineSince: onlineSince)
+        if devices != nil, let online = await self.deps.cache.onlineDevices(since: onlineSince) { devices?.online = online }
+        let points = try? await self.deps.telemetry.counts(recentSince: self.deps.clock.nowMilliseconds()).total
+        return (devices, points)
+    }
+
     /// A page of the event log, newest first.
-    public func events(principal: Principal, query: [String: String]) async throws -> (events: [Event], total: Int, paging: Paging) {
+    public func events(principal: Principal, filter: EventLogFilter) async throws -> Page<Event> {
         try Access.requireAdmin(principal)
-        let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
+        let paging = filter.page.paging()
         let now = self.deps.clock.nowMilliseconds()
-        var filter = EventQuery(limit: paging.limit, offset: paging.offset)
-        if let type = query["event_type"], !type.isEmpty {
+        var query = EventQuery(limit: paging.limit, offset: paging.offset)
+        if let type = filter.type, !type.isEmpty {
             guard EventType.all.contains(type) else {
                 throw IoTFlowError.badRequest("'event_type' is not a known event type, such as device.registered or telemetry.submitted.")
             }
-            filter.type = type
+            query.type = type
         }
-        if let text = query["device_id"], !text.isEmpty {
-            guard let deviceID = Int64(text) else { throw IoTFlowError.badRequest("'device_id' must be an integer.") }
-            filter.deviceID = deviceID
-        }
-        if let user = query["user_id"], !user.isEmpty {
+        query.deviceID = filter.deviceID
+        if let user = filter.userPublicID, !user.isEmpty {
             guard AccountService.isPublicID(user) else { throw IoTFlowError.badRequest("'user_id' must be a 32-character hex user id.") }
-            filter.userPublicID = user
+            query.userPublicID = user
         }
-        if let start = query["start_time"], !start.isEmpty { filter.start = try TelemetryService.time(start, name: "start_time", now: now) }
-        if let end = query["end_time"], !end.isEmpty { filter.end = try TelemetryService.time(end, name: "end_time", now: now) }
-        let page = try await self.deps.eventStore.events(filter)
-        return (page.events, page.total, paging)
+        query.start = filter.start?.resolve(now: now)
+        query.end = filter.end?.resolve(now: now)
+        let found = try await self.deps.eventStore.events(query)
+        return Page(items: found.events, total: found.total, paging: paging)
     }
 
     /// A page of every device's status and liveness.
-    public func statuses(principal: Principal, query: [String: String]) async throws -> (devices: [Device], total: Int, paging: Paging) {
+    public func statuses(principal: Principal, page: PageRequest) async throws -> Page<Device> {
         try Access.requireAdmin(principal)
-        let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
-        let page = try await self.deps.registry.devices(ownerID: nil, status: nil, deviceType: nil, limit: paging.limit, offset: paging.offset)
-        return (page.devices, page.total, paging)
-    }
-
-    static func status(_ text: String?) throws(IoTFlowError) -> DeviceStatus? {
-        guard let text, !text.isEmpty else { return nil }
-        guard let status = DeviceStatus(rawValue: text) else {
-            throw .badRequest("'status' must be one of active, inactive, maintenance.")
-        }
-        return status
+        let paging = page.paging()
+        let found = try await self.deps.devices.devices(ownerID: nil, status: nil, deviceType: nil, limit: paging.limit, offset: paging.offset)
+        return Page(items: found.devices, total: found.total, paging: paging)
     }
 }

@@ -1,7 +1,11 @@
 /// The stores and collaborators the services share.
 public struct Dependencies: Sendable {
-    /// Users, devices, tokens.
-    public var registry: any RegistryStore
+    /// Users and tokens.
+    public var accounts: any AccountStore
+    /// Devices, keys and configuration.
+    public var devices: any DeviceStore
+    /// Device groups and memberships.
+    public var groups: any GroupStore
     /// Time series.
     public var telemetry: any TelemetryStore
     /// Hot lookups.
@@ -18,14 +22,21 @@ public struct Dependencies: Sendable {
     public var clock: any WallClock
     /// Rules that operators may tune.
     public var settings: Settings
+    /// Distinct server timestamps per device.
+    public let stamps: ServerStamps
+    /// The bound on distinct keys per device.
+    public let keyBudget: KeyBudget
 
     /// Creates the bundle.
     public init(
-        registry: any RegistryStore, telemetry: any TelemetryStore, cache: any Cache, events: any EventRecorder, eventStore: any EventStore,
+        accounts: any AccountStore, devices: any DeviceStore, groups: any GroupStore, telemetry: any TelemetryStore, cache: any Cache,
+        events: any EventRecorder, eventStore: any EventStore,
         passwords: any PasswordHasher,
         writer: any TelemetryWriter, clock: any WallClock = SystemWallClock(), settings: Settings = Settings()
     ) {
-        self.registry = registry
+        self.accounts = accounts
+        self.devices = devices
+        self.groups = groups
         self.telemetry = telemetry
         self.cache = cache
         self.events = events
@@ -34,6 +45,8 @@ public struct Dependencies: Sendable {
         self.writer = writer
         self.clock = clock
         self.settings = settings
+        self.stamps = ServerStamps()
+        self.keyBudget = KeyBudget(limit: settings.maxKeysPerDevice)
     }
 }
 
@@ -45,11 +58,16 @@ public struct Settings: Sendable {
     public var tokenLifetimeSeconds: Int
     /// Per-minute request limits.
     public var rateLimits: RateLimits
+    /// Most distinct telemetry keys one device may have (`IOTFLOW_MAX_KEYS_PER_DEVICE`).
+    public var maxKeysPerDevice: Int
 
-    /// Defaults: online window 300 s, tokens valid 7 days, default rate limits.
-    public init(onlineWindowSeconds: Int = 300, tokenLifetimeSeconds: Int = 7 * 86_400, rateLimits: RateLimits = RateLimits()) {
+    /// Defaults: online window 300 s, tokens valid 7 days, default rate limits, 1000 keys per device.
+    public init(
+        onlineWindowSeconds: Int = 300, tokenLifetimeSeconds: Int = 7 * 86_400, rateLimits: RateLimits = RateLimits(), maxKeysPerDevice: Int = 1000
+    ) {
         self.onlineWindowSeconds = onlineWindowSeconds
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         self.rateLimits = rateLimits
+        self.maxKeysPerDevice = maxKeysPerDevice
     }
 }

@@ -11,24 +11,24 @@ public struct DeviceService: Sendable {
     public static let maxConfigBytes = 64 * 1024
 
     /// Registers a device for `owner`; returns it with its API key, shown this once.
-    public func register(owner: User, body: JSONValue) async throws -> (device: Device, apiKey: String) {
+    public func register(owner: User, _ command: RegisterDevice) async throws -> (device: Device, apiKey: String) {
         try await RateLimiter(cache: self.deps.cache).check(
             "device-registration:\(owner.id)", perMinute: self.deps.settings.rateLimits.deviceRegistrationsPerUser
         )
-        let fields = try FieldReader(body: body)
-        let name = try fields.requiredString("name", maxLength: 100)
-        let deviceType = try fields.requiredString("device_type", maxLength: 50)
+        let name = try Text.required(command.name, field: "name", maxBytes: 100)
+        let deviceType = try Text.required(command.deviceType, field: "device_type", maxBytes: 50)
         let apiKey = Secrets.newAPIKey()
         let now = self.deps.clock.nowMilliseconds()
         let new = NewDevice(
-            ownerID: owner.id, name: name, description: try fields.optionalString("description", maxLength: 1000), deviceType: deviceType,
-            location: try fields.optionalString("location", maxLength: 200),
-            firmwareVersion: try fields.optionalString("firmware_version", maxLength: 50),
-            hardwareVersion: try fields.optionalString("hardware_version", maxLength: 50), apiKeyHash: Secrets.sha256Hex(apiKey), createdAt: now
+            ownerID: owner.id, name: name, description: try Text.optional(command.description, field: "description", maxBytes: 1000),
+            deviceType: deviceType, location: try Text.optional(command.location, field: "location", maxBytes: 200),
+            firmwareVersion: try Text.optional(command.firmwareVersion, field: "firmware_version", maxBytes: 50),
+            hardwareVersion: try Text.optional(command.hardwareVersion, field: "hardware_version", maxBytes: 50),
+            apiKeyHash: Secrets.sha256Hex(apiKey), createdAt: now
         )
         let device: Device
         do {
-            device = try await self.deps.registry.createDevice(new)
+            device = try await self.deps.devices.createDevice(new)
         } catch is UniqueViolation {
             throw IoTFlowError.conflict("You already have a device named '\(name)'.")
         }
@@ -46,7 +46,7 @@ public struct DeviceService: Sendable {
         let hash = Secrets.sha256Hex(apiKey)
         if let cached = await self.deps.cache.device(keyHash: hash) { return cached }
         let readStartedAt = self.deps.clock.nowMilliseconds()
-        guard let found = try await self.deps.registry.device(apiKeyHash: hash) else {
+        guard let found = try await self.deps.devices.device(apiKeyHash: hash) else {
             throw IoTFlowError.unauthorized("The API key is invalid.")
         }
         await self.deps.cache.storeDevice(found, keyHash: hash, readStartedAt: readStartedAt)
@@ -55,7 +55,7 @@ public struct DeviceService: Sendable {
 
     /// The device with this id, or 404.
     public func find(_ id: Int64) async throws -> Device {
-        guard let device = try await self.deps.registry.device(id: id) else { throw Access.deviceNotFound(id) }
+        guard let device = try await self.deps.devices.device(id: id) else { throw Access.deviceNotFound(id) }
         return device
     }
 
@@ -86,39 +86,30 @@ public struct DeviceService: Sendable {
     }
 
     /// The devices of a user, filtered and paged.
-    public func devices(
-        ofUser publicID: String, principal: Principal, query: [String: String]
-    ) async throws -> (owner: User, devices: [Device], total: Int, paging: Paging) {
+    public func devices(ofUser publicID: String, principal: Principal, filter: DeviceFilter) async throws -> (owner: User, page: Page<Device>) {
         let owner = try await AccountService(self.deps).user(publicID: publicID, principal: principal)
-        var status: DeviceStatus?
-        if let text = query["status"], !text.isEmpty {
-            guard let parsed = DeviceStatus(rawValue: text) else {
-                throw IoTFlowError.badRequest("'status' must be one of active, inactive, maintenance.")
-            }
-            status = parsed
-        }
-        let deviceType = query["device_type"].flatMap { $0.isEmpty ? nil : $0 }
-        let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
-        let page = try await self.deps.registry.devices(
+        let status = try filter.status.flatMap { name throws(IoTFlowError) in name.isEmpty ? nil : try Text.status(name) }
+        let deviceType = filter.deviceType.flatMap { $0.isEmpty ? nil : $0 }
+        let paging = filter.page.paging()
+        let found = try await self.deps.devices.devices(
             ownerID: owner.id, status: status, deviceType: deviceType, limit: paging.limit, offset: paging.offset
         )
-        return (owner, page.devices, page.total, paging)
+        return (owner, Page(items: found.devices, total: found.total, paging: paging))
     }
 
     /// Updates descriptive fields (owner), or also `status` when `allowStatus` (admin route).
-    public func update(_ id: Int64, body: JSONValue, principal: Principal, allowStatus: Bool = false) async throws -> Device {
+    public func update(_ id: Int64, _ update: DeviceUpdate, principal: Principal, allowStatus: Bool = false) async throws -> Device {
         let device = try await (allowStatus ? self.device(id, principal: principal) : self.ownedDevice(id, principal: principal))
-        let fields = try FieldReader(body: body)
         var changes = DeviceChanges()
-        changes.name = try fields.replacementString("name", maxLength: 100)
-        changes.deviceType = try fields.replacementString("device_type", maxLength: 50)
-        changes.description = try fields.nullableString("description", maxLength: 1000)
-        changes.location = try fields.nullableString("location", maxLength: 200)
-        changes.firmwareVersion = try fields.nullableString("firmware_version", maxLength: 50)
-        changes.hardwareVersion = try fields.nullableString("hardware_version", maxLength: 50)
+        changes.name = try Text.replacement(update.name, field: "name", maxBytes: 100)
+        changes.deviceType = try Text.replacement(update.deviceType, field: "device_type", maxBytes: 50)
+        changes.description = try Text.clearable(update.description, field: "description", maxBytes: 1000)
+        changes.location = try Text.clearable(update.location, field: "location", maxBytes: 200)
+        changes.firmwareVersion = try Text.clearable(update.firmwareVersion, field: "firmware_version", maxBytes: 50)
+        changes.hardwareVersion = try Text.clearable(update.hardwareVersion, field: "hardware_version", maxBytes: 50)
         if allowStatus {
-            changes.status = try fields.optionalStatus()
-        } else if fields.has("status") {
+            changes.status = try Text.status(update.status)
+        } else if update.status.isSent {
             throw IoTFlowError.badRequest(
                 "'status' cannot be set here: a device sets its own through PUT /devices/config, an admin through PUT /admin/devices/{id}/status."
             )
@@ -137,11 +128,12 @@ public struct DeviceService: Sendable {
     public func delete(_ id: Int64, principal: Principal, asAdmin: Bool = false) async throws {
         let device = try await (asAdmin ? self.device(id, principal: principal) : self.ownedDevice(id, principal: principal))
         let ownerPublicID = device.ownerPublicID
-        try await self.deps.registry.deleteDevice(id: id)
+        try await self.deps.devices.deleteDevice(id: id)
         await self.deps.cache.invalidateDevice(id: id)
         await self.deps.cache.invalidateLatest(deviceID: id)
         await self.deps.cache.forgetOnline(deviceIDs: [id])
         try await self.deps.telemetry.deleteAll(deviceIDs: [id])
+        self.deps.keyBudget.forget(deviceID: id)
         self.deps.events.record(
             Event(
                 type: EventType.deviceDeleted, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: ownerPublicID, deviceID: id,
@@ -155,7 +147,7 @@ public struct DeviceService: Sendable {
         let device = try await self.ownedDevice(id, principal: principal)
         let apiKey = Secrets.newAPIKey()
         let now = self.deps.clock.nowMilliseconds()
-        try await self.deps.registry.setDeviceKey(id: id, apiKeyHash: Secrets.sha256Hex(apiKey), now: now)
+        try await self.deps.devices.setDeviceKey(id: id, apiKeyHash: Secrets.sha256Hex(apiKey), now: now)
         await self.deps.cache.invalidateDevice(id: id)
         self.deps.events.record(Event(type: EventType.deviceKeyRotated, timestamp: now, userPublicID: device.ownerPublicID, deviceID: id))
         return apiKey
@@ -170,37 +162,36 @@ public struct DeviceService: Sendable {
     /// The groups a device belongs to (owner).
     public func groups(_ id: Int64, principal: Principal) async throws -> (device: Device, groups: [GroupMembershipSummary]) {
         let device = try await self.ownedDevice(id, principal: principal)
-        return (device, try await self.deps.registry.groups(ofDevice: id))
+        return (device, try await self.deps.groups.groups(ofDevice: id))
     }
 
     /// The calling device's configuration.
     public func config(of device: AuthenticatedDevice) async throws -> DeviceConfig {
-        try await self.deps.registry.deviceConfig(id: device.device.id)
+        try await self.deps.devices.deviceConfig(id: device.device.id)
     }
 
     /// Applies a device's own update: status, location, versions and config.
-    public func updateOwnConfig(_ caller: AuthenticatedDevice, body: JSONValue) async throws -> Device {
-        let fields = try FieldReader(body: body)
+    public func updateOwnConfig(_ caller: AuthenticatedDevice, _ update: DeviceSelfUpdate) async throws -> Device {
         var changes = DeviceChanges()
-        changes.status = try fields.optionalStatus()
-        changes.location = try fields.nullableString("location", maxLength: 200)
-        changes.firmwareVersion = try fields.nullableString("firmware_version", maxLength: 50)
-        changes.hardwareVersion = try fields.nullableString("hardware_version", maxLength: 50)
+        changes.status = try Text.status(update.status)
+        changes.location = try Text.clearable(update.location, field: "location", maxBytes: 200)
+        changes.firmwareVersion = try Text.clearable(update.firmwareVersion, field: "firmware_version", maxBytes: 50)
+        changes.hardwareVersion = try Text.clearable(update.hardwareVersion, field: "hardware_version", maxBytes: 50)
         var configText: String?
-        switch fields.object["config"] {
-        case nil: break
-        case .object(let object)?:
+        switch update.config {
+        case .unchanged: break
+        case .cleared: throw IoTFlowError.badRequest("Field 'config' must be an object, not null.")
+        case .set(let object):
             let text = JSONWriter.string(.object(object))
             guard text.utf8.count <= Self.maxConfigBytes else {
                 throw IoTFlowError.badRequest("Field 'config' is larger than \(Self.maxConfigBytes) bytes.")
             }
             configText = text
-        case let other?: throw IoTFlowError.badRequest("Field 'config' must be an object, not \(other.typeName).")
         }
         let device = try await self.find(caller.device.id)
         let now = self.deps.clock.nowMilliseconds()
         if let configText {
-            try await self.deps.registry.setDeviceConfig(id: device.id, json: configText, now: now)
+            try await self.deps.devices.setDeviceConfig(id: device.id, json: configText, now: now)
             self.deps.events.record(
                 Event(type: EventType.deviceConfigUpdated, timestamp: now, userPublicID: caller.ownerPublicID, deviceID: device.id))
         }
@@ -212,10 +203,10 @@ public struct DeviceService: Sendable {
     }
 
     /// Sets a device's status (admin route); returns the old and new status.
-    public func setStatus(_ id: Int64, body: JSONValue, principal: Principal) async throws -> (old: DeviceStatus, new: DeviceStatus) {
+    public func setStatus(_ id: Int64, to status: FieldChange<String>, principal: Principal) async throws -> (old: DeviceStatus, new: DeviceStatus) {
         try Access.requireAdmin(principal)
         let device = try await self.find(id)
-        guard let status = try FieldReader(body: body).optionalStatus() else {
+        guard let status = try Text.status(status) else {
             throw IoTFlowError.badRequest("Field 'status' is required.")
         }
         var changes = DeviceChanges()
@@ -230,7 +221,7 @@ public struct DeviceService: Sendable {
     /// Records that the device is alive now.
     public func heartbeat(_ caller: AuthenticatedDevice) async throws -> Int64 {
         let now = self.deps.clock.nowMilliseconds()
-        try await self.deps.registry.markSeen([caller.device.id: now])
+        try await self.deps.devices.markSeen([caller.device.id: now])
         await self.deps.cache.markOnline([caller.device.id: now])
         return now
     }
@@ -238,7 +229,7 @@ public struct DeviceService: Sendable {
     private func apply(_ changes: DeviceChanges, to device: Device) async throws -> Device {
         guard !changes.isEmpty else { return device }
         do {
-            guard let updated = try await self.deps.registry.updateDevice(id: device.id, changes: changes, now: self.deps.clock.nowMilliseconds())
+            guard let updated = try await self.deps.devices.updateDevice(id: device.id, changes: changes, now: self.deps.clock.nowMilliseconds())
             else { throw Access.deviceNotFound(device.id) }
             await self.deps.cache.invalidateDevice(id: device.id)
             return updated

@@ -17,8 +17,8 @@ public struct TelemetryService: Sendable {
         public var values: Int
     }
 
-    /// Validates and durably stores a device's point or batch.
-    public func ingest(_ caller: AuthenticatedDevice, body: JSONValue) async throws -> Receipt {
+    /// Dates, checks and durably stores a device's point or batch.
+    public func ingest(_ caller: AuthenticatedDevice, _ submission: TelemetrySubmission) async throws -> Receipt {
         guard caller.ownerIsActive else {
             throw IoTFlowError.forbidden("The owner of this device is deactivated; telemetry is not accepted.")
         }
@@ -28,9 +28,15 @@ public struct TelemetryService: Sendable {
         try await RateLimiter(cache: self.deps.cache).check(
             "telemetry:\(caller.device.id)", perMinute: self.deps.settings.rateLimits.telemetryPerDevice
         )
+        let deviceID = caller.device.id
         let now = self.deps.clock.nowMilliseconds()
-        let points = try TelemetryPayload.parse(body, now: now)
-        try await self.deps.writer.submit(TelemetryWrite(deviceID: caller.device.id, points: points))
+        let undated = submission.undatedCount
+        let firstStamp = undated > 0 ? self.deps.stamps.reserve(undated, deviceID: deviceID, now: now) : now
+        let points = try submission.dated(now: now, firstStamp: firstStamp)
+        try await self.deps.keyBudget.admit(submission.keyNames, deviceID: deviceID) {
+            try await self.deps.telemetry.keyNames(deviceID: deviceID)
+        }
+        try await self.deps.writer.submit(TelemetryWrite(deviceID: deviceID, points: points))
         var latest: [String: LatestValue] = [:]
         // A key written twice at one timestamp is stored once (the later wins), so count distinct pairs.
         var stored = Set<StoredValueKey>()
@@ -43,10 +49,10 @@ public struct TelemetryService: Sendable {
             }
         }
         let valueCount = stored.count
-        await self.deps.cache.mergeLatest(Array(latest.values), deviceID: caller.device.id)
+        await self.deps.cache.mergeLatest(Array(latest.values), deviceID: deviceID)
         self.deps.events.record(
             Event(
-                type: EventType.telemetrySubmitted, timestamp: now, userPublicID: caller.ownerPublicID, deviceID: caller.device.id,
+                type: EventType.telemetrySubmitted, timestamp: now, userPublicID: caller.ownerPublicID, deviceID: deviceID,
                 details: ["count": .int(1), "points": .integer(points.count)]
             )
         )
@@ -66,39 +72,33 @@ public struct TelemetryService: Sendable {
         public var next: String?
     }
 
-    /// Reads history with `start_time`, `end_time`, `keys`, `limit`, `order`, `cursor`, `include_metadata`.
-    public func history(deviceID: Int64, principal: Principal, parameters: [String: String]) async throws -> HistoryPage {
+    /// Reads a page of history.
+    public func history(deviceID: Int64, principal: Principal, _ request: HistoryRequest) async throws -> HistoryPage {
         let device = try await DeviceService(self.deps).readableDevice(deviceID, principal: principal)
         let now = self.deps.clock.nowMilliseconds()
-        var (start, end) = try Self.timeRange(parameters, startKey: "start_time", endKey: "end_time", defaultStart: "-1h", now: now)
-        let descending: Bool
-        switch parameters["order"] ?? "desc" {
-        case "desc", "": descending = true
-        case "asc": descending = false
-        default: throw IoTFlowError.badRequest("'order' must be 'asc' or 'desc'.")
-        }
-        let paging = try Paging.parse(limit: parameters["limit"], offset: nil, defaultLimit: 1000, maximum: 10_000)
+        var (start, end) = try Self.range(request.start, request.end, defaultStart: .ago(milliseconds: 3_600_000), endName: "end_time", now: now)
+        let descending = request.descending
+        let limit = min(request.limit ?? 1000, 10_000)
         var resumeAfter: Int64?
-        if let text = parameters["cursor"], !text.isEmpty {
+        if let text = request.cursor, !text.isEmpty {
             guard let cursor = HistoryCursor(encoded: text), cursor.descending == descending else {
                 throw IoTFlowError.badRequest("'cursor' is not a cursor of this query; send 'next' back unchanged with the same order.")
             }
             (start, end, resumeAfter) = (cursor.start, cursor.end, cursor.after)
         }
-        let keys = try Self.keyList(parameters["keys"])
-        let includeMetadata = try Self.flag(parameters["include_metadata"], name: "include_metadata") ?? false
+        let keys = try Self.keyList(request.keys)
         let query = HistoryQuery(
-            deviceID: deviceID, start: start, end: end, keys: keys, limit: paging.limit + 1, descending: descending,
-            includeMetadata: includeMetadata, resumeAfter: resumeAfter
+            deviceID: deviceID, start: start, end: end, keys: keys, limit: limit + 1, descending: descending,
+            includeMetadata: request.includeMetadata, resumeAfter: resumeAfter
         )
         var entries = try await self.deps.telemetry.history(query)
         var next: String?
-        if entries.count > paging.limit {
-            entries.removeLast(entries.count - paging.limit)
+        if entries.count > limit {
+            entries.removeLast(entries.count - limit)
             next = HistoryCursor(descending: descending, after: entries[entries.count - 1].timestamp, start: start, end: end).encoded
         }
         var resolved = query
-        resolved.limit = paging.limit
+        resolved.limit = limit
         return HistoryPage(device: device, query: resolved, entries: entries, next: next)
     }
 
@@ -115,23 +115,22 @@ public struct TelemetryService: Sendable {
         return (device, values, false)
     }
 
-    /// Aggregated buckets for `field`, `aggregation`, `window`, `start_time`, `end_time`.
+    /// Aggregated buckets of one key.
     public func aggregate(
-        deviceID: Int64, principal: Principal, parameters: [String: String]
+        deviceID: Int64, principal: Principal, _ request: AggregationRequest
     ) async throws -> (query: AggregationQuery, aggregation: String, window: String, buckets: [AggregationBucket]) {
         _ = try await DeviceService(self.deps).readableDevice(deviceID, principal: principal)
-        guard let field = parameters["field"], !field.isEmpty else { throw IoTFlowError.badRequest("'field' is required.") }
+        let field = request.field
+        guard !field.isEmpty else { throw IoTFlowError.badRequest("'field' is required.") }
         guard TelemetryPayload.isValidKey(field) else { throw IoTFlowError.badRequest("'field' is not a valid telemetry key.") }
-        let aggregation = parameters["aggregation"] ?? "mean"
-        guard let function = AggregationFunction(rawValue: aggregation) else {
+        guard let function = AggregationFunction(rawValue: request.aggregation) else {
             throw IoTFlowError.badRequest("'aggregation' must be one of mean, avg, sum, count, min, max, first, last.")
         }
-        let window = parameters["window"] ?? "1h"
-        guard let windowMilliseconds = WindowExpression.milliseconds(window) else {
+        guard let windowMilliseconds = WindowExpression.milliseconds(request.window) else {
             throw IoTFlowError.badRequest("'window' must be a positive duration such as 10s, 5m, 1h or 1d.")
         }
         let now = self.deps.clock.nowMilliseconds()
-        let (start, end) = try Self.timeRange(parameters, startKey: "start_time", endKey: "end_time", defaultStart: "-24h", now: now)
+        let (start, end) = try Self.range(request.start, request.end, defaultStart: .ago(milliseconds: 86_400_000), endName: "end_time", now: now)
         let firstBucket = ISO8601.floorDivide(start, windowMilliseconds).0
         let lastBucket = ISO8601.floorDivide(end - 1, windowMilliseconds).0
         guard lastBucket - firstBucket + 1 <= 10_000 else {
@@ -139,47 +138,27 @@ public struct TelemetryService: Sendable {
         }
         let query = AggregationQuery(
             deviceID: deviceID, field: field, function: function, windowMilliseconds: windowMilliseconds, start: start, end: end)
-        return (query, aggregation, window, try await self.deps.telemetry.aggregate(query))
+        return (query, request.aggregation, request.window, try await self.deps.telemetry.aggregate(query))
     }
 
-    /// Deletes a range of values (owner or admin); parameters come from the body or the query.
-    public func delete(deviceID: Int64, principal: Principal, body: JSONValue?, query: [String: String]) async throws -> Int {
+    /// Deletes a range of values (owner or admin); returns how many were removed.
+    public func delete(deviceID: Int64, principal: Principal, _ deletion: TelemetryDeletion) async throws -> Int {
         _ = try await DeviceService(self.deps).device(deviceID, principal: principal)
-        var parameters = query
-        var keys = try Self.keyList(query["keys"])
-        if let body {
-            let fields = try FieldReader(body: body)
-            for name in ["start_time", "stop_time"] {
-                switch fields.object[name] {
-                case nil, .null?: break
-                case .string(let text)?: parameters[name] = text
-                case .int(let milliseconds)?: parameters[name] = String(milliseconds)
-                case let other?: throw IoTFlowError.badRequest("Field '\(name)' must be a time, not \(other.typeName).")
-                }
-            }
-            switch fields.object["keys"] {
-            case nil, .null?: break
-            case .array(let elements)?:
-                // An empty list must not silently mean "every key".
-                guard !elements.isEmpty else {
-                    throw IoTFlowError.badRequest("'keys' is empty; omit it to delete every key.")
-                }
-                keys = try elements.map { element throws(IoTFlowError) in
-                    guard case .string(let key) = element, TelemetryPayload.isValidKey(key) else {
-                        throw IoTFlowError.badRequest("'keys' must be a list of telemetry keys.")
-                    }
-                    return key
-                }
-            case let other?: throw IoTFlowError.badRequest("Field 'keys' must be a list of strings, not \(other.typeName).")
-            }
+        var keys: [String] = []
+        if let requested = deletion.keys {
+            // An empty list must not silently mean "every key".
+            guard !requested.isEmpty else { throw IoTFlowError.badRequest("'keys' is empty; omit it to delete every key.") }
+            keys = try Self.keyList(requested)
         }
-        guard parameters["start_time"] != nil, parameters["stop_time"] != nil else {
+        guard let startSpec = deletion.start, let stopSpec = deletion.stop else {
             throw IoTFlowError.badRequest("'start_time' and 'stop_time' are required.")
         }
         let now = self.deps.clock.nowMilliseconds()
-        let (start, end) = try Self.timeRange(parameters, startKey: "start_time", endKey: "stop_time", defaultStart: "-1h", now: now)
+        let (start, end) = try Self.range(startSpec, stopSpec, defaultStart: .now, endName: "stop_time", now: now)
         let deleted = try await self.deps.telemetry.delete(deviceID: deviceID, start: start, end: end, keys: keys)
         await self.deps.cache.invalidateLatest(deviceID: deviceID)
+        // Whole keys may be gone now; the key budget reloads what remains on the next write.
+        self.deps.keyBudget.forget(deviceID: deviceID)
         return deleted
     }
 
@@ -193,62 +172,41 @@ public struct TelemetryService: Sendable {
         public var values: [LatestValue]
     }
 
-    /// The latest values of each of a user's devices, in one store round trip.
+    /// One page of a user's devices that have data since `since`, newest first, paged in the telemetry store.
     public func userTelemetry(
-        publicID: String, principal: Principal, parameters: [String: String]
+        publicID: String, principal: Principal, _ request: UserTelemetryRequest
     ) async throws -> (user: User, summaries: [DeviceSummary], total: Int) {
         let user = try await AccountService(self.deps).user(publicID: publicID, principal: principal)
         let now = self.deps.clock.nowMilliseconds()
-        let since = try Self.time(parameters["start_time"] ?? "-24h", name: "start_time", now: now)
-        let paging = try Paging.parse(limit: parameters["limit"], offset: parameters["offset"])
-        let page = try await self.deps.registry.devices(ownerID: user.id, status: nil, deviceType: nil, limit: Int.max / 2, offset: 0)
-        let latest = try await self.deps.telemetry.latest(deviceIDs: page.devices.map(\.id))
-        var summaries: [DeviceSummary] = []
-        for device in page.devices {
-            // A device qualifies by having data since `since`; it then shows its latest value of every key.
-            let values = latest[device.id] ?? []
-            guard let newest = values.map(\.timestamp).max(), newest >= since else { continue }
-            summaries.append(DeviceSummary(device: device, timestamp: newest, values: values))
+        let since = (request.since ?? .ago(milliseconds: 86_400_000)).resolve(now: now)
+        let paging = request.page.paging()
+        let deviceIDs = try await self.deps.devices.deviceIDs(ownerID: user.id)
+        let page = try await self.deps.telemetry.latestSummaries(deviceIDs: deviceIDs, since: since, limit: paging.limit, offset: paging.offset)
+        let devices = Dictionary(
+            uniqueKeysWithValues: try await self.deps.devices.devices(ids: page.summaries.map(\.deviceID)).map { ($0.id, $0) })
+        // A device deleted between the two reads is left out of this page.
+        let summaries = page.summaries.compactMap { summary in
+            devices[summary.deviceID].map { DeviceSummary(device: $0, timestamp: summary.newest, values: summary.values) }
         }
-        summaries.sort { ($0.timestamp, $0.device.id) > ($1.timestamp, $1.device.id) }
-        let total = summaries.count
-        let window = Array(summaries.dropFirst(paging.offset).prefix(paging.limit))
-        return (user, window, total)
+        return (user, summaries, page.total)
     }
 
-    static func time(_ text: String, name: String, now: Int64) throws(IoTFlowError) -> Int64 {
-        guard let value = TimeExpression.resolve(text, now: now) else {
-            throw .badRequest("'\(name)' must be now, a relative time like -1h, ISO 8601 or epoch milliseconds.")
-        }
-        return value
-    }
-
-    static func timeRange(
-        _ parameters: [String: String], startKey: String, endKey: String, defaultStart: String, now: Int64
+    /// Resolves a range against `now`; `start` after `end` is 400. Equal bounds are an empty range (e.g. `start_time=now`).
+    static func range(
+        _ start: TimeSpec?, _ end: TimeSpec?, defaultStart: TimeSpec, endName: String, now: Int64
     ) throws(IoTFlowError) -> (Int64, Int64) {
-        let start = try Self.time(parameters[startKey].flatMap { $0.isEmpty ? nil : $0 } ?? defaultStart, name: startKey, now: now)
-        let end = try Self.time(parameters[endKey].flatMap { $0.isEmpty ? nil : $0 } ?? "now", name: endKey, now: now)
-        // start == end is an empty range (e.g. start_time=now): valid, it just matches nothing.
-        guard start <= end else { throw .badRequest("'\(startKey)' must not be after '\(endKey)'.") }
-        return (start, end)
+        let from = (start ?? defaultStart).resolve(now: now)
+        let to = (end ?? .now).resolve(now: now)
+        guard from <= to else { throw .badRequest("'start_time' must not be after '\(endName)'.") }
+        return (from, to)
     }
 
-    static func keyList(_ text: String?) throws(IoTFlowError) -> [String] {
-        guard let text, !text.isEmpty else { return [] }
-        let keys = text.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+    /// Checks and deduplicates a list of keys.
+    static func keyList(_ keys: [String]) throws(IoTFlowError) -> [String] {
         for key in keys where !TelemetryPayload.isValidKey(key) {
             throw .badRequest("'keys' holds an invalid key '\(key.prefix(40))'.")
         }
         return Array(Set(keys)).sorted()
-    }
-
-    static func flag(_ text: String?, name: String) throws(IoTFlowError) -> Bool? {
-        switch text?.lowercased() {
-        case nil, "": return nil
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw .badRequest("'\(name)' must be true or false.")
-        }
     }
 }
 

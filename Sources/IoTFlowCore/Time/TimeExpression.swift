@@ -11,21 +11,7 @@ public enum TimeExpression {
 
     /// Resolves a textual expression against `now` (epoch ms); nil when it is not one of the accepted forms.
     public static func resolve(_ text: String, now: Int64) -> Int64? {
-        let trimmed = text.trimmingSpaces
-        if trimmed == "now" { return now }
-        let utf8 = Array(trimmed.utf8)
-        if utf8.first == UInt8(ascii: "-"), utf8.count >= 3, let unit = utf8.last, let scale = Self.relativeUnits[unit] {
-            let digits = utf8[1..<(utf8.count - 1)]
-            // Int64("+5") parses, so check the digits first: "-+5m" is not a relative time.
-            guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                let amount = Int64(String(decoding: digits, as: UTF8.self)), amount <= 1_000_000
-            else { return nil }
-            return now - amount * scale
-        }
-        if !utf8.isEmpty, utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            return Int64(trimmed)
-        }
-        return ISO8601.parse(trimmed)
+        TimeSpec(text)?.resolve(now: now)
     }
 
     /// Resolves a JSON value (string expression or integer epoch ms); nil when it is neither.

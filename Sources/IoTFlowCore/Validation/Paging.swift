@@ -1,5 +1,10 @@
-/// A validated `limit`/`offset` pair.
+/// A page of a list after an endpoint's rules: `limit` defaulted and clamped, `offset` at least 0.
 public struct Paging: Sendable, Equatable {
+    /// Default page size of list endpoints (API.md).
+    public static let defaultLimit = 100
+    /// Largest page size of list endpoints unless one says otherwise (API.md).
+    public static let defaultMaximum = 1000
+
     /// Page size after clamping.
     public var limit: Int
     /// Items to skip.
@@ -10,28 +15,21 @@ public struct Paging: Sendable, Equatable {
         self.limit = limit
         self.offset = offset
     }
+}
 
-    /// Parses query values: limit defaults to `defaultLimit`, is clamped to `maximum`, below 1 or not an integer is 400.
-    public static func parse(limit: String?, offset: String?, defaultLimit: Int = 100, maximum: Int = 1000) throws(IoTFlowError) -> Paging {
-        var pageLimit = defaultLimit
-        if let limit {
-            guard let value = Int(limit.trimmingSpaces), value >= 1 else {
-                throw .badRequest("'limit' must be an integer of at least 1.")
-            }
-            pageLimit = min(value, maximum)
-        }
-        var pageOffset = 0
-        if let offset {
-            guard let value = Int(offset.trimmingSpaces), value >= 0 else {
-                throw .badRequest("'offset' must be an integer of at least 0.")
-            }
-            pageOffset = value
-        }
-        return Paging(limit: pageLimit, offset: pageOffset)
-    }
+/// One page of a list and the total number of matching items.
+public struct Page<Item: Sendable>: Sendable {
+    /// The items of this page.
+    public var items: [Item]
+    /// Items matching the filter in all pages.
+    public var total: Int
+    /// The page that was read.
+    public var paging: Paging
 
-    /// The `meta` object of a list answer.
-    public func meta(total: Int, returned: Int) -> JSONValue {
-        ["total": .integer(total), "limit": .integer(self.limit), "offset": .integer(self.offset), "returned": .integer(returned)]
+    /// Creates a page.
+    public init(items: [Item], total: Int, paging: Paging) {
+        self.items = items
+        self.total = total
+        self.paging = paging
     }
 }

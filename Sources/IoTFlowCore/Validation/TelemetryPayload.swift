@@ -1,4 +1,6 @@
-/// Turns a `POST /telemetry` body into points, enforcing every rule of API.md before anything is stored.
+/// Turns a `POST /telemetry` body (or the same body published over MQTT) into a ``TelemetrySubmission``,
+/// enforcing every shape and size rule of API.md before anything is stored. Times are parsed here and
+/// resolved, checked and stamped by ``TelemetryService``.
 public enum TelemetryPayload {
     /// Limits from API.md.
     public static let maxKeysPerPoint = 1000
@@ -6,15 +8,16 @@ public enum TelemetryPayload {
     public static let maxStringBytes = 1024
     public static let maxMetadataBytes = 8192
     public static let maxKeyLength = 128
-    static let maxFutureMilliseconds: Int64 = 86_400_000
 
     /// Parses a single point (`{data, timestamp?, metadata?}`) or a batch (`{points: [...]}`).
-    public static func parse(_ body: JSONValue, now: Int64) throws(IoTFlowError) -> [TelemetryPoint] {
-        let reader = try FieldReader(body: body)
-        guard let points = reader.object["points"] else {
-            return [try Self.parsePoint(reader.object, now: now, position: nil)]
+    public static func submission(_ body: JSONValue) throws(IoTFlowError) -> TelemetrySubmission {
+        guard case .object(let object) = body else {
+            throw .badRequest("The request body must be a JSON object, not \(body.typeName).")
         }
-        guard reader.object["data"] == nil else {
+        guard let points = object["points"] else {
+            return TelemetrySubmission(points: [try Self.parsePoint(object, position: nil)])
+        }
+        guard object["data"] == nil else {
             throw .badRequest("Send either 'data' (one point) or 'points' (a batch), not both.")
         }
         guard case .array(let elements) = points else { throw .badRequest("'points' must be an array of point objects.") }
@@ -22,13 +25,13 @@ public enum TelemetryPayload {
         guard elements.count <= Self.maxPointsPerBatch else {
             throw .badRequest("A batch holds at most \(Self.maxPointsPerBatch) points.")
         }
-        var parsed: [TelemetryPoint] = []
+        var parsed: [SubmittedPoint] = []
         parsed.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             guard case .object(let object) = element else { throw .badRequest("points[\(index)] must be an object.") }
-            parsed.append(try Self.parsePoint(object, now: now, position: index))
+            parsed.append(try Self.parsePoint(object, position: index))
         }
-        return parsed
+        return TelemetrySubmission(points: parsed)
     }
 
     /// Checks a telemetry key: 1–128 characters of `[A-Za-z0-9_.:/-]`.
@@ -41,7 +44,7 @@ public enum TelemetryPayload {
         }
     }
 
-    private static func parsePoint(_ object: JSONObject, now: Int64, position: Int?) throws(IoTFlowError) -> TelemetryPoint {
+    private static func parsePoint(_ object: JSONObject, position: Int?) throws(IoTFlowError) -> SubmittedPoint {
         let prefix = position.map { "points[\($0)]." } ?? ""
         guard let data = object["data"] else { throw .badRequest("Field '\(prefix)data' is required.") }
         guard case .object(let measurements) = data else {
@@ -71,7 +74,7 @@ public enum TelemetryPayload {
                 throw .badRequest("Value of '\(key)' must be a number, boolean or string, not \(value.typeName).")
             }
         }
-        let timestamp = try Self.parseTimestamp(object["timestamp"], now: now, field: "\(prefix)timestamp")
+        let timestamp = try Self.parseTimestamp(object["timestamp"], field: "\(prefix)timestamp")
         var metadata: String?
         switch object["metadata"] {
         case nil, .null?: metadata = nil
@@ -83,18 +86,19 @@ public enum TelemetryPayload {
             metadata = meta.isEmpty ? nil : text
         case let other?: throw .badRequest("Field '\(prefix)metadata' must be an object, not \(other.typeName).")
         }
-        return TelemetryPoint(timestamp: timestamp, values: values, metadata: metadata)
+        return SubmittedPoint(timestamp: timestamp, values: values, metadata: metadata)
     }
 
-    private static func parseTimestamp(_ value: JSONValue?, now: Int64, field: String) throws(IoTFlowError) -> Int64 {
-        guard let value, value != .null else { return now }
-        guard let timestamp = TimeExpression.resolve(value, now: now) else {
-            throw .badRequest("Field '\(field)' must be ISO 8601, epoch milliseconds or a relative time like -5m.")
+    private static func parseTimestamp(_ value: JSONValue?, field: String) throws(IoTFlowError) -> TimeSpec? {
+        let spec: TimeSpec?
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?: spec = TimeSpec(text)
+        case .int(let milliseconds)?: spec = .at(milliseconds: milliseconds)
+        case .double(let double)? where double.rounded() == double && abs(double) < 9e15: spec = .at(milliseconds: Int64(double))
+        default: spec = nil
         }
-        guard timestamp >= 0 else { throw .badRequest("Field '\(field)' is before 1970.") }
-        guard timestamp <= now + Self.maxFutureMilliseconds else {
-            throw .badRequest("Field '\(field)' is more than one day in the future.")
-        }
-        return timestamp
+        guard let spec else { throw .badRequest("Field '\(field)' must be ISO 8601, epoch milliseconds or a relative time like -5m.") }
+        return spec
     }
 }

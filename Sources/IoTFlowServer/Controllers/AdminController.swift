@@ -5,81 +5,96 @@ import IoTFlowCore
 struct AdminController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
-        let admin = self.services.admin
-        group.on(table, prefix, "devices", method: .get) { request, _ in
-            let page = try await admin.devices(principal: try await self.principal(request), query: request.queryDictionary)
-            return JSONBody.response([
-                "devices": .array(page.devices.map { .object(self.services.deviceJSON($0)) }),
-                "meta": page.paging.meta(total: page.total, returned: page.devices.count),
-            ])
-        }
-        group.on(table, prefix, "devices/statuses", method: .get) { request, _ in
-            let page = try await admin.statuses(principal: try await self.principal(request), query: request.queryDictionary)
-            let list: [JSONValue] = page.devices.map { device in
-                [
-                    "id": .int(device.id), "name": .string(device.name), "device_type": .string(device.deviceType),
-                    "status": .string(device.status.rawValue), "is_online": .bool(self.services.devices.isOnline(device)),
-                    "last_seen": Representation.time(device.lastSeen),
-                ]
-            }
-            return JSONBody.response(["devices": .array(list), "meta": page.paging.meta(total: page.total, returned: list.count)])
-        }
-        group.on(table, prefix, "devices/{id}", method: .get) { request, context in
-            let device = try await admin.device(try context.parameters.id("id", kind: "Device"), principal: try await self.principal(request))
-            return JSONBody.response(["device": .object(self.services.deviceJSON(device))])
-        }
-        group.on(table, prefix, "devices/{id}", method: .put) { request, context in
-            let principal = try await self.principal(request)
-            let id = try context.parameters.id("id", kind: "Device")
-            let device = try await admin.updateDevice(id, principal: principal, body: try await JSONBody.read(request, context: context))
-            return JSONBody.response(["message": "Device updated", "device": .object(self.services.deviceJSON(device))])
-        }
-        group.on(table, prefix, "devices/{id}/status", method: .put) { request, context in
-            let principal = try await self.principal(request)
-            let id = try context.parameters.id("id", kind: "Device")
-            let change = try await admin.setDeviceStatus(id, principal: principal, body: try await JSONBody.read(request, context: context))
-            return JSONBody.response([
-                "message": "Device status updated", "device_id": .int(id), "old_status": .string(change.old.rawValue),
-                "new_status": .string(change.new.rawValue),
-            ])
-        }
-        group.on(table, prefix, "devices/{id}", method: .delete) { request, context in
-            try await admin.deleteDevice(try context.parameters.id("id", kind: "Device"), principal: try await self.principal(request))
-            return JSONBody.response(Representation.message("Device deleted with its telemetry."))
-        }
-        group.on(table, prefix, "stats", method: .get) { request, _ in
-            let stats = try await admin.statistics(principal: try await self.principal(request))
-            let byStatus = stats.registry.devicesByStatus
-            let online = stats.registry.onlineDevices
-            return JSONBody.response([
-                "users": [
-                    "total": .integer(stats.registry.users), "active": .integer(stats.registry.activeUsers),
-                    "admins": .integer(stats.registry.admins),
-                ],
-                "devices": [
-                    "total": .integer(stats.registry.devices), "active": .integer(byStatus[.active] ?? 0),
-                    "inactive": .integer(byStatus[.inactive] ?? 0),
-                    "maintenance": .integer(byStatus[.maintenance] ?? 0), "online": .integer(online),
-                    "offline": .integer(stats.registry.devices - online),
-                ],
-                "groups": ["total": .integer(stats.registry.groups)],
-                "telemetry": ["points_total": .integer(stats.pointsTotal), "points_last_24h": .integer(stats.pointsLast24h)],
-                "cache": ["hits": .integer(stats.cache.hits), "misses": .integer(stats.cache.misses), "hit_rate": .double(stats.cache.hitRate)],
-                "events": [
-                    "total": .integer(stats.eventsTotal), "dropped": .integer(stats.eventQueue.dropped),
-                ],
-            ])
-        }
-        group.on(table, prefix, "events", method: .get) { request, _ in
-            let page = try await admin.events(principal: try await self.principal(request), query: request.queryDictionary)
-            return JSONBody.response([
-                "events": .array(page.events.map(Representation.event)), "meta": page.paging.meta(total: page.total, returned: page.events.count),
-            ])
-        }
+    struct DeviceListResponse: ResponseEncodable, Sendable {
+        let devices: [DeviceRepresentation]
+        let meta: ListMeta
     }
 
-    private func principal(_ request: Request) async throws -> Principal {
-        try await self.services.principal(request, accepts: [.user, .adminToken])
+    struct StatusChangeResponse: ResponseEncodable, Sendable {
+        let message: String
+        let deviceID: Int64
+        let oldStatus: String
+        let newStatus: String
+
+        private enum CodingKeys: String, CodingKey { case message, deviceID = "device_id", oldStatus = "old_status", newStatus = "new_status" }
+    }
+
+    struct StatusListResponse: ResponseEncodable, Sendable {
+        struct Entry: ResponseEncodable, Sendable {
+            let id: Int64
+            let name: String
+            let deviceType: String
+            let status: String
+            let isOnline: Bool
+            let lastSeen: Timestamp
+
+            private enum CodingKeys: String, CodingKey {
+                case id, name, deviceType = "device_type", status, isOnline = "is_online", lastSeen = "last_seen"
+            }
+        }
+
+        let devices: [Entry]
+        let meta: ListMeta
+    }
+
+    struct EventListResponse: ResponseEncodable, Sendable {
+        let events: [EventRepresentation]
+        let meta: ListMeta
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        let admin = self.services.admin
+        routes.get("devices") { request, context in
+            let query = QueryReader(request)
+            let filter = DeviceFilter(status: query.string("status"), ownerPublicID: query.string("user_id"), page: try query.page())
+            let page = try await admin.devices(principal: try context.identity.person(), filter: filter)
+            return DeviceListResponse(devices: page.items.map(self.services.representation), meta: ListMeta(page))
+        }
+        routes.get("devices/statuses") { request, context in
+            let page = try await admin.statuses(principal: try context.identity.person(), page: try QueryReader(request).page())
+            let entries = page.items.map { device in
+                StatusListResponse.Entry(
+                    id: device.id, name: device.name, deviceType: device.deviceType, status: device.status.rawValue,
+                    isOnline: self.services.devices.isOnline(device), lastSeen: Timestamp(device.lastSeen))
+            }
+            return StatusListResponse(devices: entries, meta: ListMeta(page))
+        }
+        routes.get("devices/{id}") { _, context in
+            let device = try await admin.device(try context.parameters.id("id", kind: "Device"), principal: try context.identity.person())
+            return DeviceController.DeviceResponse(device: self.services.representation(device))
+        }
+        routes.put("devices/{id}") { request, context in
+            let principal = try context.identity.person()
+            let id = try context.parameters.id("id", kind: "Device")
+            let body = try await request.decode(as: DeviceUpdateRequest.self, context: context)
+            let device = try await admin.updateDevice(id, principal: principal, body.update)
+            return DeviceController.DeviceChangeResponse(message: "Device updated", device: self.services.representation(device))
+        }
+        routes.put("devices/{id}/status") { request, context in
+            let principal = try context.identity.person()
+            let id = try context.parameters.id("id", kind: "Device")
+            let body = try await request.decode(as: DeviceStatusRequest.self, context: context)
+            let change = try await admin.setDeviceStatus(id, to: body.status, principal: principal)
+            return StatusChangeResponse(
+                message: "Device status updated", deviceID: id, oldStatus: change.old.rawValue, newStatus: change.new.rawValue)
+        }
+        routes.delete("devices/{id}") { _, context in
+            try await admin.deleteDevice(try context.parameters.id("id", kind: "Device"), principal: try context.identity.person())
+            return MessageResponse("Device deleted with its telemetry.")
+        }
+        routes.get("stats") { _, context in
+            AdminStatsResponse(try await admin.statistics(principal: try context.identity.person()))
+        }
+        routes.get("events") { request, context in
+            let query = QueryReader(request)
+            let filter = EventLogFilter(
+                type: query.string("event_type"), deviceID: try query.id("device_id"), userPublicID: query.string("user_id"),
+                start: try query.time("start_time"), end: try query.time("end_time"), page: try query.page()
+            )
+            let page = try await admin.events(principal: try context.identity.person(), filter: filter)
+            return EventListResponse(events: page.items.map { EventRepresentation(event: $0) }, meta: ListMeta(page))
+        }
+        return routes
     }
 }

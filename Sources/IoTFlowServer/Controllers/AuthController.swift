@@ -5,30 +5,33 @@ import IoTFlowCore
 struct AuthController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
-        group.on(table, prefix, "register", method: .post) { request, context in
-            try await self.services.rejectInvalidBearer(request)
-            let (user, token) = try await self.services.accounts.register(
-                try await JSONBody.read(request, context: context), client: context.clientAddress
-            )
-            return JSONBody.response(
-                ["message": "User registered successfully", "user": Representation.user(user), "token": .string(token)], status: .created
-            )
+    struct SessionResponse: ResponseEncodable, Sendable {
+        let message: String
+        let user: UserRepresentation
+        let token: String
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post("register") { request, context in
+            let body = try await request.decode(as: RegisterRequest.self, context: context)
+            let (user, token) = try await self.services.accounts.register(body.command, client: context.clientAddress)
+            return Answer(.created, SessionResponse(message: "User registered successfully", user: UserRepresentation(user: user), token: token))
         }
-        group.on(table, prefix, "login", method: .post) { request, context in
-            try await self.services.rejectInvalidBearer(request)
-            let (user, token) = try await self.services.accounts.login(
-                try await JSONBody.read(request, context: context), client: context.clientAddress)
-            return JSONBody.response(["message": "Login successful", "user": Representation.user(user), "token": .string(token)])
+        routes.post("login") { request, context in
+            let body = try await request.decode(as: LoginRequest.self, context: context)
+            let (user, token) = try await self.services.accounts.login(body.attempt, client: context.clientAddress)
+            return SessionResponse(message: "Login successful", user: UserRepresentation(user: user), token: token)
         }
-        group.on(table, prefix, "logout", method: .post) { request, _ in
-            _ = try await self.services.principal(request, accepts: .user)
-            guard let token = RequestAuthenticator.bearerToken(request) else {
+        routes.post("logout") { request, context in
+            _ = try context.identity.user()
+            guard let token = AuthenticationMiddleware.bearerToken(request) else {
                 // Legacy X-User-ID callers hold no token, so there is nothing to revoke.
-                return JSONBody.response(Representation.message("Logged out; no token was used, so none was revoked."))
+                return MessageResponse("Logged out; no token was used, so none was revoked.")
             }
             try await self.services.accounts.logout(token: token)
-            return JSONBody.response(Representation.message("Logged out; the token is revoked."))
+            return MessageResponse("Logged out; the token is revoked.")
         }
+        return routes
     }
 }

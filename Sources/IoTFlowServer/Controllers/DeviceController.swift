@@ -5,68 +5,129 @@ import IoTFlowCore
 struct DeviceController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
-        let devices = self.services.devices
-        group.on(table, prefix, "register", method: .post) { request, context in
-            guard case .user(let owner) = try await self.services.principal(request, accepts: .user) else {
-                throw IoTFlowError.unauthorized("Register devices with a user's bearer token.")
+    struct RegisteredResponse: ResponseEncodable, Sendable {
+        let message: String
+        let device: DeviceRepresentation
+    }
+
+    struct UserDevicesResponse: ResponseEncodable, Sendable {
+        let userID: String
+        let username: String
+        let devices: [DeviceRepresentation]
+        let meta: ListMeta
+
+        private enum CodingKeys: String, CodingKey { case userID = "user_id", username, devices, meta }
+    }
+
+    struct DeviceResponse: ResponseEncodable, Sendable {
+        let device: DeviceRepresentation
+    }
+
+    struct DeviceChangeResponse: ResponseEncodable, Sendable {
+        let message: String
+        let device: DeviceRepresentation
+    }
+
+    struct RotatedKeyResponse: ResponseEncodable, Sendable {
+        let message: String
+        let deviceID: Int64
+        let apiKey: String
+
+        private enum CodingKeys: String, CodingKey { case message, deviceID = "device_id", apiKey = "api_key" }
+    }
+
+    struct StatusResponse: ResponseEncodable, Sendable {
+        let deviceID: Int64
+        let name: String
+        let status: String
+        let isOnline: Bool
+        let lastSeen: Timestamp
+
+        private enum CodingKeys: String, CodingKey { case deviceID = "device_id", name, status, isOnline = "is_online", lastSeen = "last_seen" }
+    }
+
+    struct DeviceGroupsResponse: ResponseEncodable, Sendable {
+        struct Membership: ResponseEncodable, Sendable {
+            let id: Int64
+            let name: String
+            let color: String?
+            let addedAt: Timestamp
+
+            private enum CodingKeys: String, CodingKey { case id, name, color, addedAt = "added_at" }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.id, forKey: .id)
+                try container.encode(self.name, forKey: .name)
+                try container.encode(self.color, forKey: .color)
+                try container.encode(self.addedAt, forKey: .addedAt)
             }
-            let (device, apiKey) = try await devices.register(owner: owner, body: try await JSONBody.read(request, context: context))
-            let body = self.services.deviceJSON(device).with([
-                "api_key": .string(apiKey), "owner": ["username": .string(owner.username), "email": .string(owner.email)],
-            ])
-            return JSONBody.response(["message": "Device registered successfully", "device": body], status: .created)
         }
-        group.on(table, prefix, "user/{user_id}", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let page = try await devices.devices(ofUser: context.parameters.text("user_id"), principal: principal, query: request.queryDictionary)
-            return JSONBody.response([
-                "user_id": .string(page.owner.publicID), "username": .string(page.owner.username),
-                "devices": .array(page.devices.map { .object(self.services.deviceJSON($0)) }),
-                "meta": page.paging.meta(total: page.total, returned: page.devices.count),
-            ])
+
+        let deviceID: Int64
+        let deviceName: String
+        let groups: [Membership]
+        let totalGroups: Int
+
+        private enum CodingKeys: String, CodingKey { case deviceID = "device_id", deviceName = "device_name", groups, totalGroups = "total_groups" }
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        let devices = self.services.devices
+        routes.post("register") { request, context in
+            let owner = try context.identity.user()
+            let body = try await request.decode(as: RegisterDeviceRequest.self, context: context)
+            let (device, apiKey) = try await devices.register(owner: owner, body.command)
+            var representation = self.services.representation(device)
+            representation.apiKey = apiKey
+            representation.owner = .init(username: owner.username, email: owner.email)
+            return Answer(.created, RegisteredResponse(message: "Device registered successfully", device: representation))
         }
-        group.on(table, prefix, "{id}", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let device = try await devices.device(try context.parameters.id("id", kind: "Device"), principal: principal)
-            return JSONBody.response(["device": .object(self.services.deviceJSON(device))])
+        routes.get("user/{user_id}") { request, context in
+            let principal = try context.identity.person()
+            let query = QueryReader(request)
+            let filter = DeviceFilter(status: query.string("status"), deviceType: query.string("device_type"), page: try query.page())
+            let (owner, page) = try await devices.devices(ofUser: context.parameters.text("user_id"), principal: principal, filter: filter)
+            return UserDevicesResponse(
+                userID: owner.publicID, username: owner.username, devices: page.items.map(self.services.representation), meta: ListMeta(page))
         }
-        group.on(table, prefix, "{id}", method: .put) { request, context in
-            let principal = try await self.services.principal(request, accepts: .user)
+        routes.get("{id}") { _, context in
+            let device = try await devices.device(try context.parameters.id("id", kind: "Device"), principal: try context.identity.person())
+            return DeviceResponse(device: self.services.representation(device))
+        }
+        routes.put("{id}") { request, context in
+            let principal = try context.identity.principal(accepting: .user)
             let id = try context.parameters.id("id", kind: "Device")
-            let device = try await devices.update(id, body: try await JSONBody.read(request, context: context), principal: principal)
-            return JSONBody.response(["message": "Device updated", "device": .object(self.services.deviceJSON(device))])
+            let body = try await request.decode(as: DeviceUpdateRequest.self, context: context)
+            let device = try await devices.update(id, body.update, principal: principal)
+            return DeviceChangeResponse(message: "Device updated", device: self.services.representation(device))
         }
-        group.on(table, prefix, "{id}", method: .delete) { request, context in
-            let principal = try await self.services.principal(request, accepts: .user)
-            try await devices.delete(try context.parameters.id("id", kind: "Device"), principal: principal)
-            return JSONBody.response(Representation.message("Device deleted with its telemetry."))
+        routes.delete("{id}") { _, context in
+            try await devices.delete(try context.parameters.id("id", kind: "Device"), principal: try context.identity.principal(accepting: .user))
+            return MessageResponse("Device deleted with its telemetry.")
         }
-        group.on(table, prefix, "{id}/rotate-key", method: .post) { request, context in
-            let principal = try await self.services.principal(request, accepts: .user)
+        routes.post("{id}/rotate-key") { _, context in
+            let principal = try context.identity.principal(accepting: .user)
             let id = try context.parameters.id("id", kind: "Device")
             let apiKey = try await devices.rotateKey(id, principal: principal)
-            return JSONBody.response([
-                "message": "API key rotated; the previous key no longer works.", "device_id": .int(id), "api_key": .string(apiKey),
-            ])
+            return RotatedKeyResponse(message: "API key rotated; the previous key no longer works.", deviceID: id, apiKey: apiKey)
         }
-        group.on(table, prefix, "{id}/status", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let device = try await devices.device(try context.parameters.id("id", kind: "Device"), principal: principal)
-            return JSONBody.response([
-                "device_id": .int(device.id), "name": .string(device.name), "status": .string(device.status.rawValue),
-                "is_online": .bool(devices.isOnline(device)), "last_seen": Representation.time(device.lastSeen),
-            ])
+        routes.get("{id}/status") { _, context in
+            let device = try await devices.device(try context.parameters.id("id", kind: "Device"), principal: try context.identity.person())
+            return StatusResponse(
+                deviceID: device.id, name: device.name, status: device.status.rawValue, isOnline: devices.isOnline(device),
+                lastSeen: Timestamp(device.lastSeen))
         }
-        group.on(table, prefix, "{id}/groups", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: .user)
+        routes.get("{id}/groups") { _, context in
+            let principal = try context.identity.principal(accepting: .user)
             let (device, groups) = try await devices.groups(try context.parameters.id("id", kind: "Device"), principal: principal)
-            let list: [JSONValue] = groups.map {
-                ["id": .int($0.groupID), "name": .string($0.name), "color": .string($0.color), "added_at": Representation.time($0.addedAt)]
-            }
-            return JSONBody.response([
-                "device_id": .int(device.id), "device_name": .string(device.name), "groups": .array(list), "total_groups": .integer(groups.count),
-            ])
+            return DeviceGroupsResponse(
+                deviceID: device.id, deviceName: device.name,
+                groups: groups.map { .init(id: $0.groupID, name: $0.name, color: $0.color, addedAt: Timestamp($0.addedAt)) },
+                totalGroups: groups.count
+            )
         }
+        return routes
     }
 }

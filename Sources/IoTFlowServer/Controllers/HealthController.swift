@@ -1,6 +1,6 @@
 import Hummingbird
 import IoTFlowCore
-import NIOCore
+import IoTFlowStorage
 
 /// `GET /health`, `GET /status` and `GET /` at the root.
 struct HealthController {
@@ -9,40 +9,128 @@ struct HealthController {
 
     static let version = "0.1.0"
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
-        router.on(table, "", "health", method: .get) { request, _ in
-            try await self.services.rejectInvalidBearer(request)
+    /// One store's state in health answers.
+    struct StoreState: ResponseEncodable, Sendable {
+        let backend: String
+        let role: String
+        let available: Bool
+        let latencyMilliseconds: Double?
+
+        private enum CodingKeys: String, CodingKey { case backend, role, available, latencyMilliseconds = "latency_ms" }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.backend, forKey: .backend)
+            try container.encode(self.role, forKey: .role)
+            try container.encode(self.available, forKey: .available)
+            try container.encode(self.latencyMilliseconds, forKey: .latencyMilliseconds)
+        }
+    }
+
+    /// `{status, stores: {role: state}}`, the answer of `/telemetry/status`.
+    struct StoresResponse: ResponseEncodable, Sendable {
+        let status: StoreHealthChecker.Status
+        let stores: KeyedValues<StoreState>
+
+        init(_ report: StoreHealthChecker.Report) {
+            self.status = report.status
+            self.stores = HealthController.stores(report)
+        }
+    }
+
+    struct HealthResponse: ResponseEncodable, Sendable {
+        let status: StoreHealthChecker.Status
+        let version: String
+        let uptime: Int64
+        let stores: KeyedValues<StoreState>?
+
+        private enum CodingKeys: String, CodingKey { case status, version, uptime = "uptime_s", stores }
+    }
+
+    struct StatusResponse: ResponseEncodable, Sendable {
+        struct Devices: ResponseEncodable, Sendable {
+            let total: Int?
+            let online: Int?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.total, forKey: .total)
+                try container.encode(self.online, forKey: .online)
+            }
+
+            private enum CodingKeys: String, CodingKey { case total, online }
+        }
+
+        struct Telemetry: ResponseEncodable, Sendable {
+            let pointsTotal: Int?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(self.pointsTotal, forKey: .pointsTotal)
+            }
+
+            private enum CodingKeys: String, CodingKey { case pointsTotal = "points_total" }
+        }
+
+        let status: StoreHealthChecker.Status
+        let version: String
+        let devices: Devices
+        let telemetry: Telemetry
+        let stores: KeyedValues<StoreState>
+    }
+
+    struct IndexResponse: ResponseEncodable, Sendable {
+        let name: String
+        let version: String
+        let docs: String
+        let endpoints: [String: String]
+    }
+
+    static func stores(_ report: StoreHealthChecker.Report) -> KeyedValues<StoreState> {
+        KeyedValues(
+            pairs: report.stores.map {
+                (
+                    $0.role,
+                    StoreState(
+                        backend: $0.backend, role: $0.primary ? "primary" : "auxiliary", available: $0.available,
+                        latencyMilliseconds: $0.latencyMilliseconds)
+                )
+            }
+        )
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("health") { request, _ -> Answer<HealthResponse> in
             let uptime = (ContinuousClock.now - self.startedAt).components.seconds
-            var body: JSONObject = ["status": "healthy", "version": .string(Self.version), "uptime_s": .int(uptime)]
-            guard request.queryDictionary["detailed"]?.lowercased() == "true" else { return JSONBody.response(.object(body)) }
+            guard try QueryReader(request).flag("detailed") == true else {
+                return Answer(.ok, HealthResponse(status: .healthy, version: Self.version, uptime: uptime, stores: nil))
+            }
             let report = await self.services.health.check()
-            body["status"] = .string(report.status)
-            body["stores"] = report.stores
-            return JSONBody.response(.object(body), status: report.primaryDown ? .serviceUnavailable : .ok)
+            return Answer(
+                report.primaryDown ? .serviceUnavailable : .ok,
+                HealthResponse(status: report.status, version: Self.version, uptime: uptime, stores: Self.stores(report))
+            )
         }
-        router.on(table, "", "status", method: .get) { request, _ in
-            try await self.services.rejectInvalidBearer(request)
-            let report = await self.services.health.check()
-            let now = self.services.deps.clock.nowMilliseconds()
-            let onlineSince = now - Int64(self.services.deps.settings.onlineWindowSeconds) * 1000
-            var counts = try? await self.services.deps.registry.deviceCounts(onlineSince: onlineSince)
-            if counts != nil, let online = await self.services.deps.cache.onlineDevices(since: onlineSince) { counts?.online = online }
-            let points = try? await self.services.deps.telemetry.countValues(since: nil)
-            return JSONBody.response([
-                "status": .string(report.status), "version": .string(Self.version),
-                "devices": ["total": counts.map { .integer($0.total) } ?? .null, "online": counts.map { .integer($0.online) } ?? .null],
-                "telemetry": ["points_total": points.map { .integer($0) } ?? .null], "stores": report.stores,
-            ])
+        routes.get("status") { _, _ in
+            async let report = self.services.health.check()
+            let totals = await self.services.admin.publicTotals()
+            return StatusResponse(
+                status: await report.status, version: Self.version,
+                devices: .init(total: totals.devices?.total, online: totals.devices?.online), telemetry: .init(pointsTotal: totals.pointsTotal),
+                stores: Self.stores(await report)
+            )
         }
-        router.on(table, "", "", method: .get) { request, _ in
-            try await self.services.rejectInvalidBearer(request)
-            return JSONBody.response([
-                "name": "IoTFlow", "version": .string(Self.version), "docs": "README.md",
-                "endpoints": [
-                    "health": "/health", "status": "/status", "auth": "/api/v1/auth", "users": "/api/v1/users",
-                    "devices": "/api/v1/devices", "telemetry": "/api/v1/telemetry",
-                ],
-            ])
+        routes.get { _, _ in
+            IndexResponse(
+                name: "IoTFlow", version: Self.version, docs: "/docs",
+                endpoints: [
+                    "health": "/health", "status": "/status", "auth": "/api/v1/auth", "users": "/api/v1/users", "devices": "/api/v1/devices",
+                    "telemetry": "/api/v1/telemetry", "groups": "/api/v1/groups", "admin": "/api/v1/admin", "openapi": "/openapi.json",
+                    "docs": "/docs", "metrics": "/metrics",
+                ]
+            )
         }
+        return routes
     }
 }

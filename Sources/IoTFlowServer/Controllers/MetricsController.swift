@@ -6,13 +6,13 @@ import NIOCore
 struct MetricsController {
     let services: APIServices
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
-        router.on(table, "", "metrics", method: .get) { request, _ in
-            try await self.services.rejectInvalidBearer(request)
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("metrics") { _, _ in
             // Values that live in other components are sampled at scrape time: every await first, then
             // the gauges are set and emitted without a suspension point, so scrapes cannot interleave.
             let cache = await self.services.deps.cache.statistics()
-            let stores = await self.services.health.measure()
+            let stores = await self.services.health.check().stores
             let queue = self.services.deps.events.queueStatistics()
             AppMetrics.cacheHits.record(cache.hits)
             AppMetrics.cacheMisses.record(cache.misses)
@@ -30,5 +30,6 @@ struct MetricsController {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: buffer)
             )
         }
+        return routes
     }
 }

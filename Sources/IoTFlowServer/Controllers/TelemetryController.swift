@@ -5,91 +5,175 @@ import IoTFlowCore
 struct TelemetryController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
+    struct IngestResponse: ResponseEncodable, Sendable {
+        let message: String
+        let deviceID: Int64
+        let deviceName: String
+        let timestamp: Timestamp
+        let points: Int
+        let values: Int
+
+        private enum CodingKeys: String, CodingKey {
+            case message, deviceID = "device_id", deviceName = "device_name", timestamp, points, values
+        }
+    }
+
+    struct LatestResponse: ResponseEncodable, Sendable {
+        let deviceID: Int64
+        let deviceName: String
+        let latest: LatestValues
+        let cached: Bool
+
+        private enum CodingKeys: String, CodingKey {
+            case deviceID = "device_id", deviceName = "device_name", latestData = "latest_data", timestamps, cached
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.deviceID, forKey: .deviceID)
+            try container.encode(self.deviceName, forKey: .deviceName)
+            try container.encode(self.latest.data, forKey: .latestData)
+            try container.encode(self.latest.timestamps, forKey: .timestamps)
+            try container.encode(self.cached, forKey: .cached)
+        }
+    }
+
+    struct AggregationResponse: ResponseEncodable, Sendable {
+        struct Bucket: ResponseEncodable, Sendable {
+            let timestamp: Timestamp
+            let value: TelemetryValue
+            let count: Int
+        }
+
+        let deviceID: Int64
+        let field: String
+        let aggregation: String
+        let window: String
+        let data: [Bucket]
+        let count: Int
+
+        private enum CodingKeys: String, CodingKey { case deviceID = "device_id", field, aggregation, window, data, count }
+    }
+
+    struct DeletionResponse: ResponseEncodable, Sendable {
+        let message: String
+        let deleted: Int
+    }
+
+    struct UserTelemetryResponse: ResponseEncodable, Sendable {
+        struct Entry: ResponseEncodable, Sendable {
+            let deviceID: Int64
+            let deviceName: String
+            let timestamp: Timestamp
+            let measurements: KeyedValues<TelemetryValue>
+
+            private enum CodingKeys: String, CodingKey { case deviceID = "device_id", deviceName = "device_name", timestamp, measurements }
+        }
+
+        let userID: String
+        let telemetry: [Entry]
+        let count: Int
+        let totalCount: Int
+
+        private enum CodingKeys: String, CodingKey { case userID = "user_id", telemetry, count, totalCount = "total_count" }
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
         let telemetry = self.services.telemetry
-        group.on(table, prefix, "", method: .post) { request, context in
-            guard case .device(let caller) = try await self.services.principal(request, accepts: .device) else {
-                throw IoTFlowError.unauthorized("Send telemetry with the device key in X-API-Key.")
-            }
-            let receipt = try await telemetry.ingest(caller, body: try await JSONBody.read(request, context: context))
-            return JSONBody.response(
-                [
-                    "message": "Telemetry stored", "device_id": .int(caller.device.id), "device_name": .string(caller.device.name),
-                    "timestamp": Representation.time(receipt.timestamp), "points": .integer(receipt.points), "values": .integer(receipt.values),
-                ],
-                status: .created
+        routes.post { request, context in
+            let caller = try context.identity.device()
+            // The body is free-form telemetry read with the project's own parser (faster here; BENCHMARKS.md).
+            let submission = try TelemetryPayload.submission(try await request.decodeJSONValue())
+            let receipt = try await telemetry.ingest(caller, submission)
+            return Answer(
+                .created,
+                IngestResponse(
+                    message: "Telemetry stored", deviceID: caller.device.id, deviceName: caller.device.name, timestamp: Timestamp(receipt.timestamp),
+                    points: receipt.points, values: receipt.values
+                )
             )
         }
-        group.on(table, prefix, "status", method: .get) { request, _ in
-            try await self.services.rejectInvalidBearer(request)
-            let report = await self.services.health.check()
-            return JSONBody.response(["status": .string(report.status), "stores": report.stores])
+        routes.get("status") { _, _ in
+            HealthController.StoresResponse(await self.services.health.check())
         }
-        group.on(table, prefix, "user/{user_id}", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
+        routes.get("user/{user_id}") { request, context in
+            let principal = try context.identity.person()
+            let query = QueryReader(request)
             let result = try await telemetry.userTelemetry(
-                publicID: context.parameters.text("user_id"), principal: principal, parameters: request.queryDictionary
+                publicID: context.parameters.text("user_id"), principal: principal,
+                UserTelemetryRequest(since: try query.time("start_time"), page: try query.page())
             )
-            let entries: [JSONValue] = result.summaries.map { summary in
-                [
-                    "device_id": .int(summary.device.id), "device_name": .string(summary.device.name),
-                    "timestamp": Representation.time(summary.timestamp), "measurements": Representation.latest(summary.values).data,
-                ]
+            let entries = result.summaries.map { summary in
+                UserTelemetryResponse.Entry(
+                    deviceID: summary.device.id, deviceName: summary.device.name, timestamp: Timestamp(summary.timestamp),
+                    measurements: LatestValues(summary.values).data
+                )
             }
-            return JSONBody.response([
-                "user_id": .string(result.user.publicID), "telemetry": .array(entries), "count": .integer(entries.count),
-                "total_count": .integer(result.total),
-            ])
+            return UserTelemetryResponse(userID: result.user.publicID, telemetry: entries, count: entries.count, totalCount: result.total)
         }
-        group.on(table, prefix, "{device_id}", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.device, .user, .adminToken])
+        routes.get("{device_id}") { request, context in
+            let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])
             let id = try context.parameters.id("device_id", kind: "Device")
-            let page = try await telemetry.history(deviceID: id, principal: principal, parameters: request.queryDictionary)
-            let data: [JSONValue] = page.entries.map { entry in
-                var object: JSONObject = [
-                    "timestamp": Representation.time(entry.timestamp), "measurements": Representation.values(entry.measurements),
-                ]
-                if page.query.includeMetadata, let metadata = entry.metadata, let parsed = try? JSONParser.parse(metadata) {
-                    object["metadata"] = parsed
-                }
-                return .object(object)
-            }
-            var body: JSONObject = [
-                "device_id": .int(id), "device_name": .string(page.device.name), "device_type": .string(page.device.deviceType),
-                "start_time": Representation.time(page.query.start), "end_time": Representation.time(page.query.end), "data": .array(data),
-                "count": .integer(data.count),
-            ]
-            if let next = page.next { body["next"] = .string(next) }
-            return JSONBody.response(.object(body))
+            let page = try await telemetry.history(deviceID: id, principal: principal, try Self.historyRequest(QueryReader(request)))
+            return HistoryResponse(page)
         }
-        group.on(table, prefix, "{device_id}/latest", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.device, .user, .adminToken])
+        routes.get("{device_id}/latest") { _, context in
+            let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])
             let id = try context.parameters.id("device_id", kind: "Device")
             let latest = try await telemetry.latest(deviceID: id, principal: principal)
-            let (data, timestamps) = Representation.latest(latest.values)
-            return JSONBody.response([
-                "device_id": .int(id), "device_name": .string(latest.device.name), "latest_data": data, "timestamps": timestamps,
-                "cached": .bool(latest.cached),
-            ])
+            return LatestResponse(deviceID: id, deviceName: latest.device.name, latest: LatestValues(latest.values), cached: latest.cached)
         }
-        group.on(table, prefix, "{device_id}/aggregated", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.device, .user, .adminToken])
+        routes.get("{device_id}/aggregated") { request, context in
+            let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])
             let id = try context.parameters.id("device_id", kind: "Device")
-            let result = try await telemetry.aggregate(deviceID: id, principal: principal, parameters: request.queryDictionary)
-            let data: [JSONValue] = result.buckets.map { bucket in
-                ["timestamp": Representation.time(bucket.start), "value": TelemetryValue.number(bucket.value).json, "count": .integer(bucket.count)]
-            }
-            return JSONBody.response([
-                "device_id": .int(id), "field": .string(result.query.field), "aggregation": .string(result.aggregation),
-                "window": .string(result.window), "data": .array(data), "count": .integer(data.count),
-            ])
+            let query = QueryReader(request)
+            guard let field = query.string("field") else { throw IoTFlowError.badRequest("'field' is required.") }
+            let aggregation = AggregationRequest(
+                field: field, aggregation: query.string("aggregation") ?? "mean", window: query.string("window") ?? "1h",
+                start: try query.time("start_time"), end: try query.time("end_time")
+            )
+            let result = try await telemetry.aggregate(deviceID: id, principal: principal, aggregation)
+            let data = result.buckets.map { AggregationResponse.Bucket(timestamp: Timestamp($0.start), value: .number($0.value), count: $0.count) }
+            return AggregationResponse(
+                deviceID: id, field: result.query.field, aggregation: result.aggregation, window: result.window, data: data, count: data.count)
         }
-        group.on(table, prefix, "{device_id}", method: .delete) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
+        routes.delete("{device_id}") { request, context in
+            let principal = try context.identity.person()
             let id = try context.parameters.id("device_id", kind: "Device")
-            let body = try await JSONBody.readOptional(request, context: context)
-            let deleted = try await telemetry.delete(deviceID: id, principal: principal, body: body, query: request.queryDictionary)
-            return JSONBody.response(["message": .string("Deleted \(deleted) values."), "deleted": .integer(deleted)])
+            let deleted = try await telemetry.delete(deviceID: id, principal: principal, try await Self.deletion(request, context: context))
+            return DeletionResponse(message: "Deleted \(deleted) values.", deleted: deleted)
         }
+        return routes
+    }
+
+    static func historyRequest(_ query: QueryReader) throws(IoTFlowError) -> HistoryRequest {
+        var history = HistoryRequest()
+        history.start = try query.time("start_time")
+        history.end = try query.time("end_time")
+        history.keys = query.list("keys") ?? []
+        history.limit = try query.integer("limit", minimum: 1)
+        switch query.string("order") {
+        case nil, "desc": history.descending = true
+        case "asc": history.descending = false
+        default: throw .badRequest("'order' must be 'asc' or 'desc'.")
+        }
+        history.includeMetadata = try query.flag("include_metadata") ?? false
+        history.cursor = query.string("cursor")
+        return history
+    }
+
+    /// The range to delete, from the body when one is sent, else from the query.
+    static func deletion(_ request: Request, context: AppRequestContext) async throws -> TelemetryDeletion {
+        let query = QueryReader(request)
+        var deletion = TelemetryDeletion(start: try query.time("start_time"), stop: try query.time("stop_time"), keys: query.list("keys"))
+        if deletion.keys?.isEmpty == true { deletion.keys = nil }
+        let buffer = try await JSONRequestDecoder.body(of: request)
+        guard buffer.readableBytes > 0 else { return deletion }
+        let body = try JSONRequestDecoder.decode(TelemetryDeletionRequest.self, from: buffer)
+        if let start = body.start { deletion.start = start }
+        if let stop = body.stop { deletion.stop = stop }
+        if let keys = body.keys { deletion.keys = keys }
+        return deletion
     }
 }

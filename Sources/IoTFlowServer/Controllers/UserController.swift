@@ -5,39 +5,48 @@ import IoTFlowCore
 struct UserController {
     let services: APIServices
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>, table: RouteTable, prefix: String) {
+    struct UserResponse: ResponseEncodable, Sendable {
+        let user: UserRepresentation
+    }
+
+    struct UserListResponse: ResponseEncodable, Sendable {
+        let users: [UserRepresentation]
+        let meta: ListMeta
+    }
+
+    struct UserChangeResponse: ResponseEncodable, Sendable {
+        let message: String
+        let user: UserRepresentation
+    }
+
+    var routes: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
         let accounts = self.services.accounts
-        group.on(table, prefix, "", method: .get) { request, _ in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let query = request.queryDictionary
-            let paging = try Paging.parse(limit: query["limit"], offset: query["offset"])
-            let page = try await accounts.users(paging: paging, principal: principal)
-            return JSONBody.response([
-                "users": .array(page.users.map(Representation.user)), "meta": paging.meta(total: page.total, returned: page.users.count),
-            ])
+        routes.get { request, context in
+            let page = try await accounts.users(page: try QueryReader(request).page(), principal: try context.identity.person())
+            return UserListResponse(users: page.items.map { UserRepresentation(user: $0) }, meta: ListMeta(page))
         }
-        group.on(table, prefix, "{user_id}", method: .get) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let user = try await accounts.user(publicID: context.parameters.text("user_id"), principal: principal)
-            return JSONBody.response(["user": Representation.user(user)])
+        routes.get("{user_id}") { _, context in
+            let user = try await accounts.user(publicID: context.parameters.text("user_id"), principal: try context.identity.person())
+            return UserResponse(user: UserRepresentation(user: user))
         }
-        group.on(table, prefix, "{user_id}", method: .put) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            let body = try await JSONBody.read(request, context: context)
-            let user = try await accounts.update(publicID: context.parameters.text("user_id"), body: body, principal: principal)
-            return JSONBody.response(["message": "User updated", "user": Representation.user(user)])
+        routes.put("{user_id}") { request, context in
+            let principal = try context.identity.person()
+            let body = try await request.decode(as: UserUpdateRequest.self, context: context)
+            let user = try await accounts.update(publicID: context.parameters.text("user_id"), body.update, principal: principal)
+            return UserChangeResponse(message: "User updated", user: UserRepresentation(user: user))
         }
-        group.on(table, prefix, "{user_id}", method: .delete) { request, context in
-            let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-            try await accounts.delete(publicID: context.parameters.text("user_id"), principal: principal)
-            return JSONBody.response(Representation.message("User deleted with its devices, groups and telemetry."))
+        routes.delete("{user_id}") { _, context in
+            try await accounts.delete(publicID: context.parameters.text("user_id"), principal: try context.identity.person())
+            return MessageResponse("User deleted with its devices, groups and telemetry.")
         }
         for (path, active) in [("{user_id}/deactivate", false), ("{user_id}/activate", true)] {
-            group.on(table, prefix, path, method: .patch) { request, context in
-                let principal = try await self.services.principal(request, accepts: [.user, .adminToken])
-                let user = try await accounts.setActive(publicID: context.parameters.text("user_id"), active: active, principal: principal)
-                return JSONBody.response(["message": .string(active ? "User activated" : "User deactivated"), "user": Representation.user(user)])
+            routes.patch(RouterPath(path)) { _, context in
+                let user = try await accounts.setActive(
+                    publicID: context.parameters.text("user_id"), active: active, principal: try context.identity.person())
+                return UserChangeResponse(message: active ? "User activated" : "User deactivated", user: UserRepresentation(user: user))
             }
         }
+        return routes
     }
 }

@@ -1,23 +1,51 @@
 import HummingbirdBcrypt
 import IoTFlowCore
 import NIOPosix
+import ServiceLifecycle
+import Synchronization
 
-/// bcrypt on NIO's blocking thread pool: a hash takes tens of milliseconds and must not stall an event loop.
-struct BcryptPasswordHasher: PasswordHasher {
+/// bcrypt on a thread pool of its own. A hash takes tens of milliseconds of CPU: on the shared blocking pool
+/// (where every SQLite statement runs) a burst of logins would queue ahead of telemetry writes. Here the threads
+/// are few (`IOTFLOW_BCRYPT_THREADS`) and the queue is bounded: past it, logins get 503 instead of waiting
+/// behind an ever longer line.
+final class BcryptPasswordHasher: PasswordHasher, Service {
     let cost: UInt8
     let decoyHash: String
+    private let pool: NIOThreadPool
+    private let maxWaiting: Int
+    private let inFlight = Atomic<Int>(0)
 
-    init(cost: Int) {
+    /// A hasher with `threads` threads and room for `maxWaiting` hashes in progress or queued.
+    init(cost: Int, threads: Int, maxWaiting: Int = 256) {
         self.cost = UInt8(cost)
         self.decoyHash = Bcrypt.hash(Secrets.newToken(), cost: UInt8(cost))
+        self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.maxWaiting = maxWaiting
+        // Started here rather than in run(), so no request can arrive before the pool accepts work.
+        self.pool.start()
     }
 
     func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await self.run { Bcrypt.hash(password, cost: cost) }
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await self.run { Bcrypt.verify(password, hash: hash) }
+    }
+
+    private func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        guard self.inFlight.add(1, ordering: .relaxed).newValue <= self.maxWaiting else {
+            self.inFlight.subtract(1, ordering: .relaxed)
+            throw IoTFlowError.unavailable("Too many sign-ins are being checked right now; retry in a moment.")
+        }
+        defer { self.inFlight.subtract(1, ordering: .relaxed) }
+        return try await self.pool.runIfActive(work)
+    }
+
+    /// Keeps the pool until the server shuts down, then stops its threads.
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await self.pool.shutdownGracefully()
     }
 }

@@ -18,7 +18,7 @@ final class IngestBatcher: TelemetryWriter, Service {
     }
 
     private let store: any TelemetryStore
-    private let registry: any RegistryStore
+    private let devices: any DeviceStore
     private let cache: any Cache
     private let logger: Logger
     private let maxBatchPoints: Int
@@ -26,10 +26,10 @@ final class IngestBatcher: TelemetryWriter, Service {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    init(store: any TelemetryStore, registry: any RegistryStore, cache: any Cache, maxBatchPoints: Int, logger: Logger) {
+    init(store: any TelemetryStore, devices: any DeviceStore, cache: any Cache, maxBatchPoints: Int, logger: Logger) {
         self.cache = cache
         self.store = store
-        self.registry = registry
+        self.devices = devices
         self.maxBatchPoints = maxBatchPoints
         self.logger = logger
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -122,7 +122,7 @@ final class IngestBatcher: TelemetryWriter, Service {
 
     private func markSeen(_ lastSeen: [Int64: Int64]) async {
         do {
-            try await self.registry.markSeen(lastSeen)
+            try await self.devices.markSeen(lastSeen)
         } catch {
             // Liveness is best effort; the data itself is committed.
             self.logger.warning("could not record device last_seen", metadata: ["error": "\(error)"])

@@ -33,20 +33,22 @@ public final class PostgresDatabase: Sendable {
     /// Round-trip time of `SELECT 1` in ms.
     public func ping() async throws -> Double {
         let start = ContinuousClock.now
-        try await self.client.query("SELECT 1", logger: self.logger)
+        try await PostgresOutage.translating { try await self.client.query("SELECT 1", logger: self.logger) }
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 
     /// Runs one statement on any pooled connection and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await self.client.query(query, logger: self.logger).collect()
+        try await PostgresOutage.translating { try await self.client.query(query, logger: self.logger).collect() }
     }
 
     /// Runs `body` inside `BEGIN … COMMIT` on one pooled connection, rolling back when it throws.
     nonisolated(nonsending) func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await self.client.withConnection { connection in
-            try await connection.transaction(logger: self.logger, body)
+        try await PostgresOutage.translating {
+            try await self.client.withConnection { connection in
+                try await connection.transaction(logger: self.logger, body)
+            }
         }
     }
 }

@@ -126,7 +126,29 @@ enum PostgresMigrations {
             "CREATE INDEX events_by_type ON events (event_type, ts_ms, id)",
             "CREATE INDEX events_by_device ON events (device_id, ts_ms, id)",
             "CREATE INDEX events_by_user ON events (user_id, ts_ms, id)",
-        ]
+        ],
+        // 2: counters of stored values, so totals never scan the telemetry table (TelemetryPostgresStore+Counts).
+        // Recent counts are sharded by device so that instances writing different devices do not queue on one row.
+        // `overwritten` lets an upsert tell inserted rows from updated ones (RETURNING cannot read xmax of a
+        // partitioned table); adding a column with a constant default rewrites nothing.
+        [
+            "ALTER TABLE telemetry ADD COLUMN overwritten BOOLEAN NOT NULL DEFAULT false",
+            "CREATE TABLE telemetry_counts (device_id BIGINT PRIMARY KEY, points BIGINT NOT NULL)",
+            "INSERT INTO telemetry_counts (device_id, points) SELECT device_id, count(*) FROM telemetry GROUP BY device_id",
+            """
+            CREATE TABLE telemetry_recent_counts (
+                minute BIGINT NOT NULL,
+                shard SMALLINT NOT NULL,
+                points BIGINT NOT NULL,
+                PRIMARY KEY (minute, shard)
+            )
+            """,
+            """
+            INSERT INTO telemetry_recent_counts (minute, shard, points)
+            SELECT ts_ms / 60000, (device_id % 16)::int2, count(*) FROM telemetry
+            WHERE ts_ms >= (extract(epoch FROM now()) * 1000)::int8 - 90000000 GROUP BY 1, 2
+            """,
+        ],
     ]
 
     /// The schema version this build expects.

@@ -18,8 +18,8 @@ struct TelemetryColumns: Sendable {
 
     /// Columns of `rows` with key names replaced by ids, sorted by (device, key, timestamp) so that
     /// concurrent writers lock rows in the same order and cannot deadlock.
-    init(_ rows: [TelemetryBatch.Row], keyIDs: [String: Int64]) {
-        let resolved = rows.map { (row: $0, keyID: keyIDs[$0.key] ?? 0) }
+    init(_ rows: [TelemetryBatch.Row], keyIDs: [String: Int64]) throws {
+        let resolved = try rows.map { (row: $0, keyID: try TelemetryBatch.keyID($0.key, in: keyIDs)) }
             .sorted { ($0.row.deviceID, $0.keyID, $0.row.timestamp) < ($1.row.deviceID, $1.keyID, $1.row.timestamp) }
         self.deviceIDs.reserveCapacity(resolved.count)
         self.keyIDs.reserveCapacity(resolved.count)

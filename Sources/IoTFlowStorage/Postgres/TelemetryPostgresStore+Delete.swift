@@ -15,13 +15,17 @@ extension TelemetryPostgresStore {
         binds.append(start)
         binds.append(end)
         binds.append(keyIDs)
+        binds.append(self.recentSince)
         let logger = self.database.logger
         return try await self.database.transaction { connection in
             let deleted = try await connection.rows(
                 PostgresQuery(
                     unsafeSQL: """
-                        WITH gone AS (DELETE FROM telemetry WHERE device_id = $1 AND ts_ms >= $2 AND ts_ms < $3\(keyFilter) RETURNING 1)
-                        SELECT count(*) FROM gone
+                        WITH changed AS (
+                            DELETE FROM telemetry WHERE device_id = $1 AND ts_ms >= $2 AND ts_ms < $3\(keyFilter) RETURNING device_id, ts_ms
+                        ),
+                        \(Self.countUpdates(sign: "-", recentSince: "$5"))
+                        SELECT count(*) FROM changed
                         """,
                     binds: binds
                 ),

@@ -7,10 +7,15 @@ import PostgresNIO
 public struct TelemetryPostgresStore: TelemetryStore {
     let database: PostgresDatabase
     let keys = TelemetryKeyDictionary()
+    /// Dates the counters of recent values.
+    let clock: any WallClock
+    /// Keeps pruning of per-minute counters to once a minute.
+    let pruning = RecentCountPruning()
 
     /// Creates the store on a database whose pool is running and whose schema is migrated.
-    public init(database: PostgresDatabase) {
+    public init(database: PostgresDatabase, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
     }
 
     /// The unnested column list of ``TelemetryColumns``, as `u(d, k, t, v, n, s, b)`.
@@ -30,26 +35,21 @@ public struct TelemetryPostgresStore: TelemetryStore {
     public func write(_ writes: [TelemetryWrite], lastSeen: [Int64: Int64]) async throws -> Bool {
         let batch = TelemetryBatch(writes)
         guard !batch.isEmpty else {
-            if !lastSeen.isEmpty { _ = try await self.database.rows(RegistryPostgresStore.markSeenQuery(lastSeen)) }
+            if !lastSeen.isEmpty { _ = try await self.database.rows(DevicePostgresStore.markSeenQuery(lastSeen)) }
             return true
         }
         let logger = self.database.logger
+        let recentSince = self.recentSince
+        let pruneCounts = self.pruning.isDue(recentSince)
         let keyIDs = try await self.database.transaction { connection in
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection, logger: logger)
             // One statement per table, whatever the batch size. Order matters against deadlocks: every
             // writer takes keys, then values, then latest rows, then metadata, each sorted.
             if !batch.rows.isEmpty {
+                try await connection.rows(Self.insertValues(try TelemetryColumns(batch.rows, keyIDs: ids), recentSince: recentSince), logger: logger)
                 try await connection.rows(
                     Self.upsert(
-                        into: "telemetry", TelemetryColumns(batch.rows, keyIDs: ids),
-                        conflict: "(device_id, key_id, ts_ms) DO UPDATE SET num_value = excluded.num_value, "
-                            + "str_value = excluded.str_value, bool_value = excluded.bool_value"
-                    ),
-                    logger: logger
-                )
-                try await connection.rows(
-                    Self.upsert(
-                        into: "telemetry_latest", TelemetryColumns(batch.latest, keyIDs: ids),
+                        into: "telemetry_latest", try TelemetryColumns(batch.latest, keyIDs: ids),
                         conflict: "(device_id, key_id) DO UPDATE SET ts_ms = excluded.ts_ms, num_value = excluded.num_value, "
                             + "str_value = excluded.str_value, bool_value = excluded.bool_value WHERE excluded.ts_ms >= telemetry_latest.ts_ms"
                     ),
@@ -67,14 +67,38 @@ public struct TelemetryPostgresStore: TelemetryStore {
                     logger: logger
                 )
             }
+            if pruneCounts { try await Self.pruneRecentCounts(before: recentSince, on: connection, logger: logger) }
             if !lastSeen.isEmpty {
-                try await connection.rows(RegistryPostgresStore.markSeenQuery(lastSeen), logger: logger)
+                try await connection.rows(DevicePostgresStore.markSeenQuery(lastSeen), logger: logger)
             }
             return ids
         }
         // Only now: ids created by a transaction that rolled back must not be cached.
         self.keys.remember(keyIDs)
         return true
+    }
+
+    /// Upserts values (later writes win) and, in the same statement, counts the rows that were new: the
+    /// `DO UPDATE` of an existing row sets `overwritten`, so rows returned without it were inserted.
+    private static func insertValues(_ columns: TelemetryColumns, recentSince: Int64) -> PostgresQuery {
+        let source = Self.unnest(columns)
+        var binds = source.binds
+        binds.append(recentSince)
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH written AS (
+                    INSERT INTO telemetry (device_id, key_id, ts_ms, num_value, str_value, bool_value)
+                    SELECT \(TelemetryColumns.selectList) FROM \(source.sql)
+                    ON CONFLICT (device_id, key_id, ts_ms) DO UPDATE
+                    SET num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value, overwritten = true
+                    RETURNING device_id, ts_ms, NOT overwritten AS fresh
+                ),
+                changed AS (SELECT device_id, ts_ms FROM written WHERE fresh),
+                \(Self.countUpdates(sign: "", recentSince: "$\(binds.count)"))
+                SELECT 1
+                """,
+            binds: binds
+        )
     }
 
     /// `INSERT INTO table … SELECT FROM unnest(…) ON CONFLICT conflict` for rows in ``TelemetryColumns``.
@@ -113,8 +137,21 @@ public struct TelemetryPostgresStore: TelemetryStore {
 
     public func deleteAll(deviceIDs: [Int64]) async throws {
         guard !deviceIDs.isEmpty else { return }
+        let recentSince = self.recentSince
         try await self.database.transaction { connection in
-            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
+            // Recent counters drop by the devices' recent values; the devices' own counters go away with them.
+            try await connection.rows(
+                """
+                WITH gone AS (
+                    SELECT ts_ms / 60000 AS minute, (device_id % \(unescaped: String(Self.countShards)))::int2 AS shard, count(*) AS n
+                    FROM telemetry WHERE device_id = ANY(\(deviceIDs)::int8[]) AND ts_ms >= \(recentSince) GROUP BY 1, 2
+                )
+                UPDATE telemetry_recent_counts c SET points = c.points - gone.n FROM gone
+                WHERE c.minute = gone.minute AND c.shard = gone.shard
+                """,
+                logger: self.database.logger
+            )
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_counts"] {
                 try await connection.rows(
                     "DELETE FROM \(unescaped: table) WHERE device_id = ANY(\(deviceIDs)::int8[])", logger: self.database.logger
                 )
@@ -122,14 +159,51 @@ public struct TelemetryPostgresStore: TelemetryStore {
         }
     }
 
-    public func countValues(since: Int64?) async throws -> Int {
-        let rows: [PostgresRow]
-        if let since {
-            rows = try await self.database.rows("SELECT count(*) FROM telemetry WHERE ts_ms >= \(since)")
-        } else {
-            rows = try await self.database.rows("SELECT count(*) FROM telemetry")
+    public func latestSummaries(
+        deviceIDs: [Int64], since: Int64, limit: Int, offset: Int
+    ) async throws -> (summaries: [DeviceLatest], total: Int) {
+        guard !deviceIDs.isEmpty else { return ([], 0) }
+        // Devices are ranked in SQL, so only one page of them has its values read.
+        let rows = try await self.database.rows(
+            """
+            WITH d AS (
+                SELECT device_id, max(ts_ms) AS newest FROM telemetry_latest
+                WHERE device_id = ANY(\(deviceIDs)::int8[]) GROUP BY device_id HAVING max(ts_ms) >= \(since)
+            )
+            SELECT device_id, newest, count(*) OVER () FROM d ORDER BY newest DESC, device_id DESC LIMIT \(Int64(limit)) OFFSET \(Int64(offset))
+            """
+        )
+        var newest: [(deviceID: Int64, timestamp: Int64)] = []
+        var total = 0
+        for row in rows {
+            let (deviceID, timestamp, count) = try row.decode((Int64, Int64, Int64).self)
+            newest.append((deviceID, timestamp))
+            total = Int(count)
         }
-        return Int(try rows.first?.decode(Int64.self) ?? 0)
+        if rows.isEmpty {
+            total = try Self.count(
+                try await self.database.rows(
+                    """
+                    SELECT count(*) FROM (SELECT device_id FROM telemetry_latest WHERE device_id = ANY(\(deviceIDs)::int8[])
+                    GROUP BY device_id HAVING max(ts_ms) >= \(since)) d
+                    """
+                )
+            )
+        }
+        let values = try await self.latest(deviceIDs: newest.map(\.deviceID))
+        return (newest.map { DeviceLatest(deviceID: $0.deviceID, newest: $0.timestamp, values: values[$0.deviceID] ?? []) }, total)
+    }
+
+    public func keyNames(deviceID: Int64) async throws -> Set<String> {
+        let rows = try await self.database.rows(
+            "SELECT k.name FROM telemetry_latest l JOIN telemetry_keys k ON k.id = l.key_id WHERE l.device_id = \(deviceID)"
+        )
+        return Set(try rows.map { try $0.decode(String.self) })
+    }
+
+    /// A `count(*)` result.
+    static func count(_ rows: [PostgresRow]) throws -> Int {
+        Int(try rows.first?.decode(Int64.self) ?? 0)
     }
 
     public func ping() async throws -> Double {

@@ -68,11 +68,15 @@ public final class SQLiteDatabaseFile: Sendable {
     func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         let index = self.nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
         let reader = self.readers[(index & Int.max) % self.readers.count]
-        return try await reader.query(sql, binds)
+        return try await SQLiteOutage.translating { try await reader.query(sql, binds) }
     }
 
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`); rolls back when it throws.
     func write<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await SQLiteOutage.translating { try await self.transaction(body) }
+    }
+
+    private func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         try await self.writeLock.withLock {
             _ = try await self.writer.query("BEGIN IMMEDIATE")
             do {
@@ -88,8 +92,8 @@ public final class SQLiteDatabaseFile: Sendable {
 
     /// Runs one statement outside an explicit transaction, under the writer lock.
     func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await self.writeLock.withLock {
-            try await self.writer.query(sql, binds)
+        try await SQLiteOutage.translating {
+            try await self.writeLock.withLock { try await self.writer.query(sql, binds) }
         }
     }
 

@@ -6,10 +6,15 @@ import SQLiteNIO
 public struct TelemetrySQLiteStore: TelemetryStore {
     let database: SQLiteDatabaseFile
     let keys = TelemetryKeyDictionary()
+    /// Keeps pruning of per-minute counters to once a minute.
+    let pruning = RecentCountPruning()
+    /// Dates the counters of recent values.
+    let clock: any WallClock
 
     /// Creates the store on an open database file.
-    public init(database: SQLiteDatabaseFile) {
+    public init(database: SQLiteDatabaseFile, clock: any WallClock = SystemWallClock()) {
         self.database = database
+        self.clock = clock
     }
 
     // Rows per INSERT statement: large enough to amortise a thread-pool hop, well below SQLite's
@@ -24,13 +29,15 @@ public struct TelemetrySQLiteStore: TelemetryStore {
     public func write(_ writes: [TelemetryWrite], lastSeen: [Int64: Int64]) async throws -> Bool {
         let batch = TelemetryBatch(writes)
         guard !batch.isEmpty else {
-            if !lastSeen.isEmpty { try await self.database.write { try await RegistrySQLiteStore.markSeen(lastSeen, on: $0) } }
+            if !lastSeen.isEmpty { try await self.database.write { try await DeviceSQLiteStore.markSeen(lastSeen, on: $0) } }
             return true
         }
+        let recentSince = self.recentSince
         let keyIDs = try await self.database.write { connection in
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection)
+            var delta = CountDelta()
             for chunk in batch.rows.chunked(Self.rowsPerStatement) {
-                try await Self.insert(chunk, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
+                try await Self.insertValues(chunk, ids: ids, recentSince: recentSince, delta: &delta, on: connection)
             }
             for chunk in batch.latest.chunked(Self.rowsPerStatement) {
                 try await Self.insert(
@@ -45,22 +52,62 @@ public struct TelemetrySQLiteStore: TelemetryStore {
                     chunk.flatMap { [SQLiteData.int($0.deviceID), .int($0.timestamp), .text($0.text)] }
                 )
             }
-            try await RegistrySQLiteStore.markSeen(lastSeen, on: connection)
+            try await Self.apply(delta, sign: 1, on: connection)
+            if self.pruning.isDue(recentSince) { try await Self.pruneRecentCounts(before: recentSince, on: connection) }
+            try await DeviceSQLiteStore.markSeen(lastSeen, on: connection)
             return ids
         }
         self.keys.remember(keyIDs)
         return true
     }
 
+    /// Inserts values and counts those that are new. Nearly always no value exists yet, so the rows go in with
+    /// `DO NOTHING` and `changes()` confirms it; when some existed, the chunk is rolled back to its savepoint,
+    /// the existing rows are looked up, and the chunk is written again as an upsert (later writes win).
+    private static func insertValues(
+        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, on connection: SQLiteConnection
+    ) async throws {
+        _ = try await connection.query("SAVEPOINT chunk")
+        try await Self.insert(
+            rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false, on: connection)
+        if try await connection.changes() == rows.count {
+            _ = try await connection.query("RELEASE chunk")
+            for row in rows { delta.add(deviceID: row.deviceID, timestamp: row.timestamp, recentSince: recentSince) }
+            return
+        }
+        _ = try await connection.query("ROLLBACK TO chunk")
+        _ = try await connection.query("RELEASE chunk")
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rows.count * 3)
+        for row in rows {
+            binds.append(contentsOf: [.int(row.deviceID), .int(try TelemetryBatch.keyID(row.key, in: ids)), .int(row.timestamp)])
+        }
+        let existing = try await connection.query(
+            "SELECT device_id, key_id, ts_ms FROM telemetry WHERE (device_id, key_id, ts_ms) IN (VALUES "
+                + Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", ") + ")",
+            binds
+        )
+        var stored = Set<[Int64]>()
+        for row in existing {
+            if let device = row.int64("device_id"), let key = row.int64("key_id"), let timestamp = row.int64("ts_ms") {
+                stored.insert([device, key, timestamp])
+            }
+        }
+        for row in rows where !stored.contains([row.deviceID, try TelemetryBatch.keyID(row.key, in: ids), row.timestamp]) {
+            delta.add(deviceID: row.deviceID, timestamp: row.timestamp, recentSince: recentSince)
+        }
+        try await Self.insert(rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
+    }
+
     private static func insert(
         _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "",
-        on connection: SQLiteConnection
+        assignments: Bool = true, on connection: SQLiteConnection
     ) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 6)
         for row in rows {
             binds.append(.int(row.deviceID))
-            binds.append(.int(ids[row.key] ?? 0))
+            binds.append(.int(try TelemetryBatch.keyID(row.key, in: ids)))
             binds.append(.int(row.timestamp))
             switch row.value {
             case .number(let number): binds.append(contentsOf: [.float(number), .null, .null])
@@ -72,7 +119,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             """
             INSERT INTO \(table) (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
             \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")) \
-            ON CONFLICT \(conflict) num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value\(condition)
+            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(condition)
             """,
             binds
         )
@@ -250,9 +297,13 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             keyBinds = ids.values.sorted().map { .int($0) }
         }
         let range: [SQLiteData] = [.int(deviceID), .int(start), .int(end)]
+        let recentSince = self.recentSince
         return try await self.database.write { connection in
-            _ = try await connection.query("DELETE FROM telemetry WHERE device_id = ? AND ts_ms >= ? AND ts_ms < ?\(keyFilter)", range + keyBinds)
+            let filter = "device_id = ? AND ts_ms >= ? AND ts_ms < ?\(keyFilter)"
+            let delta = try await Self.delta(ofRowsWhere: filter, range + keyBinds, recentSince: recentSince, on: connection)
+            _ = try await connection.query("DELETE FROM telemetry WHERE \(filter)", range + keyBinds)
             let deleted = try await connection.changes()
+            try await Self.apply(delta, sign: -1, on: connection)
             _ = try await connection.query(
                 """
                 DELETE FROM telemetry_metadata WHERE device_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
@@ -282,19 +333,47 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         guard !deviceIDs.isEmpty else { return }
         let binds = deviceIDs.map { SQLiteData.int($0) }
         let list = placeholders(deviceIDs.count)
+        let recentSince = self.recentSince
         _ = try await self.database.write { connection in
-            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
+            var delta = try await Self.delta(ofRowsWhere: "device_id IN (\(list))", binds, recentSince: recentSince, on: connection)
+            // The devices' own counters go away with them rather than dropping to zero.
+            delta.byDevice = [:]
+            try await Self.apply(delta, sign: -1, on: connection)
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_counts"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE device_id IN (\(list))", binds)
             }
             return 0
         }
     }
 
-    public func countValues(since: Int64?) async throws -> Int {
-        if let since {
-            return try await self.database.read("SELECT COUNT(*) AS n FROM telemetry WHERE ts_ms >= ?", [.int(since)]).first?.int("n") ?? 0
+    public func latestSummaries(
+        deviceIDs: [Int64], since: Int64, limit: Int, offset: Int
+    ) async throws -> (summaries: [DeviceLatest], total: Int) {
+        guard !deviceIDs.isEmpty else { return ([], 0) }
+        // Devices are ranked in SQL, so only one page of them has its values read; the id list goes in as
+        // JSON so any number of devices is one bound value.
+        let ranked = """
+            WITH d AS (
+                SELECT device_id, MAX(ts_ms) AS newest FROM telemetry_latest
+                WHERE device_id IN (SELECT value FROM json_each(?1)) GROUP BY device_id HAVING MAX(ts_ms) >= ?2
+            )
+            """
+        let ids = SQLiteData.text("[" + deviceIDs.map(String.init).joined(separator: ",") + "]")
+        let total = try await self.database.read("\(ranked) SELECT COUNT(*) AS n FROM d", [ids, .int(since)]).first?.int("n") ?? 0
+        let rows = try await self.database.read(
+            "\(ranked) SELECT device_id, newest FROM d ORDER BY newest DESC, device_id DESC LIMIT ?3 OFFSET ?4",
+            [ids, .int(since), .integer(limit), .integer(offset)]
+        )
+        let newest = rows.compactMap { row -> (deviceID: Int64, timestamp: Int64)? in
+            guard let deviceID = row.int64("device_id"), let timestamp = row.int64("newest") else { return nil }
+            return (deviceID, timestamp)
         }
-        return try await self.database.read("SELECT COUNT(*) AS n FROM telemetry").first?.int("n") ?? 0
+        let values = try await self.latest(deviceIDs: newest.map(\.deviceID))
+        return (newest.map { DeviceLatest(deviceID: $0.deviceID, newest: $0.timestamp, values: values[$0.deviceID] ?? []) }, total)
+    }
+
+    public func keyNames(deviceID: Int64) async throws -> Set<String> {
+        Set(try await self.keyIDs(deviceID: deviceID, names: []).keys)
     }
 
     public func ping() async throws -> Double {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import IoTFlowCore
 import IoTFlowServer
 import Logging
 import Testing
@@ -11,6 +12,7 @@ import Testing
 
 /// Like `withApp` (on the backend under test), with `configure` applied to the configuration before the application is built.
 func withConfiguredApp(
+    clock: any WallClock = SystemWallClock(),
     _ configure: @Sendable (inout AppConfiguration) -> Void,
     _ test: @Sendable (TestAPI) async throws -> Void
 ) async throws {
@@ -18,7 +20,7 @@ func withConfiguredApp(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     try await withTestStores(testConfiguration(directory: directory.path, configure)) { config in
-        let app = try await buildApplication(configuration: config)
+        let app = try await buildApplication(configuration: config, clock: clock)
         try await app.test(.router) { client in
             try await test(TestAPI(client: client))
         }
@@ -55,6 +57,7 @@ private func testConfiguration(directory: String, _ configure: (inout AppConfigu
     config.bcryptCost = 4
     config.onlineWindowSeconds = 300
     config.logLevel = .warning
+    config.checkContract = true
     configure(&config)
     return config
 }
@@ -195,15 +198,6 @@ func expectEvent(_ event: JSONValue?, sourceLocation: SourceLocation = #_sourceL
     }
     if let deviceID = event["device_id"], !deviceID.isNull {
         #expect(deviceID.int != nil, "device_id \(deviceID)", sourceLocation: sourceLocation)
-    }
-}
-
-/// Waits for the next wall-clock minute when fewer than `seconds` remain in the current one, so that a test
-/// of per-minute limits does not straddle the start of a new fixed window.
-func awayFromMinuteBoundary(needing seconds: Int64 = 15) async throws {
-    let intoMinute = TestTime.now() % TestTime.minute
-    if intoMinute > TestTime.minute - seconds * TestTime.second {
-        try await Task.sleep(for: .milliseconds(TestTime.minute - intoMinute + 200))
     }
 }
 

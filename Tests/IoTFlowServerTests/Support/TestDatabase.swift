@@ -1,5 +1,6 @@
 import Foundation
 import IoTFlowServer
+import IoTFlowStorage
 import Logging
 import NIOPosix
 import PostgresNIO

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IoTFlowServer
+import IoTFlowStorage
 import Logging
 import NIOCore
 import Testing
@@ -51,6 +52,8 @@ func withApp(
     config.onlineWindowSeconds = 300
     config.legacyUserHeader = legacyUserHeader
     config.logLevel = .warning
+    // Every answer of every HTTP test is held to the OpenAPI document: an undocumented status fails the test.
+    config.checkContract = true
     try await withTestStores(config) { config in
         let app = try await buildApplication(configuration: config)
         try await app.test(.router) { client in

@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Encodes answers as JSON with Foundation; the charset is named because API.md promises it.
+public struct JSONResponseEncoder: ResponseEncoder {
+    /// Creates the encoder.
+    public init() {}
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        Self.response(try JSONEncoder().encode(value))
+    }
+
+    /// A JSON response of already encoded bytes.
+    static func response(_ bytes: some Collection<UInt8>, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+    }
+}
+
+/// An answer with a status other than 200, e.g. 201 for creations.
+struct Answer<Body: Encodable & Sendable>: ResponseGenerator {
+    let status: HTTPResponse.Status
+    let body: Body
+
+    /// The body with a status.
+    init(_ status: HTTPResponse.Status, _ body: Body) {
+        self.status = status
+        self.body = body
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(self.body, from: request, context: context)
+        response.status = self.status
+        return response
+    }
+}
