@@ -38,6 +38,7 @@ public func buildApplication(configuration: AppConfiguration) async throws -> so
     }
     var app = Application(
         router: router,
+        server: .limitedHTTP1(limits: configuration.connectionLimits, bodyTimeout: .seconds(Int64(configuration.requestTimeoutSeconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
         logger: logger
     )
