@@ -5,16 +5,16 @@ import Synchronization
 /// A TCP connection to a live test server that sends exactly the bytes a test gives it, at the pace the test
 /// chooses, and records what comes back and when the server closed it: the slow and odd clients an HTTP
 /// library would not imitate.
+///
+/// Times are taken on the connection's event loop as things happen, not when the test's task next runs: on a
+/// loaded machine the task can wake seconds late, which would make a timeout look shorter than it was.
 final class RawConnection: Sendable {
-    /// When the connection was established.
-    let openedAt: ContinuousClock.Instant
     private let channel: any Channel
     private let log: ReceivedLog
 
-    private init(channel: any Channel, log: ReceivedLog, openedAt: ContinuousClock.Instant) {
+    private init(channel: any Channel, log: ReceivedLog) {
         self.channel = channel
         self.log = log
-        self.openedAt = openedAt
     }
 
     /// Connects to the test server on `port`.
@@ -28,8 +28,9 @@ final class RawConnection: Sendable {
             }
             .connect(host: "localhost", port: port)
             .get()
+        log.opened()
         channel.closeFuture.whenComplete { _ in log.closed() }
-        return RawConnection(channel: channel, log: log, openedAt: .now)
+        return RawConnection(channel: channel, log: log)
     }
 
     /// Sends `text`; false if the connection is already closed.
@@ -46,7 +47,23 @@ final class RawConnection: Sendable {
     /// Sends a complete `GET path` on this connection, keeping it alive.
     @discardableResult
     func sendRequest(_ path: String = "/health") async -> Bool {
-        await self.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await self.send(Self.request(path))
+    }
+
+    /// A complete keep-alive `GET path`.
+    static func request(_ path: String = "/health") -> String {
+        "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    }
+
+    /// Sends each text at its offset from now, timed by the connection's event loop rather than the test's task,
+    /// so a busy test process cannot stretch the pauses between them.
+    func schedule(_ writes: [(after: TimeAmount, text: String)]) {
+        let channel = self.channel
+        for write in writes {
+            channel.eventLoop.scheduleTask(in: write.after) {
+                channel.writeAndFlush(ByteBuffer(string: write.text), promise: nil)
+            }
+        }
     }
 
     /// Everything received so far.
@@ -54,6 +71,12 @@ final class RawConnection: Sendable {
 
     /// Responses received so far, by their status lines.
     var responseCount: Int { self.received.components(separatedBy: "HTTP/1.1 ").count - 1 }
+
+    /// When the connection was established.
+    var openedAt: ContinuousClock.Instant { self.log.state.withLock { $0.openedAt ?? .now } }
+
+    /// When bytes last arrived, nil if none have.
+    var lastReceivedAt: ContinuousClock.Instant? { self.log.state.withLock { $0.lastReceivedAt } }
 
     /// When the server closed the connection, nil while it is open.
     var closedAt: ContinuousClock.Instant? { self.log.state.withLock { $0.closedAt } }
@@ -95,17 +118,28 @@ func waitUntil(timeout: Duration, _ condition: () -> Bool) async throws {
     }
 }
 
-/// What a `RawConnection` has received, and when it closed.
+/// What a `RawConnection` has received, and when things happened to it.
 private final class ReceivedLog: Sendable {
     struct State {
         var received = ""
+        var openedAt: ContinuousClock.Instant?
+        var lastReceivedAt: ContinuousClock.Instant?
         var closedAt: ContinuousClock.Instant?
     }
 
     let state = Mutex(State())
 
+    func opened() {
+        self.state.withLock { state in
+            if state.openedAt == nil { state.openedAt = .now }
+        }
+    }
+
     func append(_ buffer: ByteBuffer) {
-        self.state.withLock { $0.received += String(buffer: buffer) }
+        self.state.withLock { state in
+            state.received += String(buffer: buffer)
+            state.lastReceivedAt = .now
+        }
     }
 
     func closed() {
@@ -115,7 +149,7 @@ private final class ReceivedLog: Sendable {
     }
 }
 
-/// Appends every read to a `ReceivedLog`.
+/// Appends every read to a `ReceivedLog` and notes when the connection opened and closed.
 private final class ReceivedBytesHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -125,12 +159,16 @@ private final class ReceivedBytesHandler: ChannelInboundHandler {
         self.log = log
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        self.log.opened()
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.log.append(self.unwrapInboundIn(data))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        // Recorded here as well as on the close future: inactive is the moment the server's close arrived.
         self.log.closed()
         context.fireChannelInactive()
     }
