@@ -37,6 +37,9 @@ public struct AppConfiguration: Sendable {
     /// A request that has not finished after this many seconds gets 503 (`IOTFLOW_REQUEST_TIMEOUT_SECONDS`),
     /// so an unreachable store fails requests quickly instead of holding them.
     public var requestTimeoutSeconds: Int = 10
+    /// Slow-client timeouts and the connection cap (`IOTFLOW_HEADER_TIMEOUT_SECONDS`, `IOTFLOW_IDLE_TIMEOUT_SECONDS`,
+    /// `IOTFLOW_MAX_CONNECTIONS`); a request body must arrive within `requestTimeoutSeconds`.
+    public var connectionLimits = ConnectionLimits()
     /// `POST /telemetry` requests per device and minute (`RATE_LIMIT_PER_MINUTE`); 0 disables.
     public var rateLimitPerMinute: Int = 6000
     /// Registration and login attempts per client address and minute (`RATE_LIMIT_AUTH_PER_MINUTE`); 0 disables.
@@ -81,6 +84,7 @@ public struct AppConfiguration: Sendable {
         if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
             config.requestTimeoutSeconds = try EnvironmentValue.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
+        config.connectionLimits = try ConnectionLimits.fromEnvironment(environment)
         if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             config.rateLimitPerMinute = try EnvironmentValue.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
         }

@@ -65,6 +65,7 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
 func makeApplication(_ parts: ApplicationParts, configuration: AppConfiguration) -> some ApplicationProtocol {
     var app = Application(
         router: parts.router,
+        server: .limitedHTTP1(limits: configuration.connectionLimits, bodyTimeout: .seconds(Int64(configuration.requestTimeoutSeconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
         logger: parts.logger
     )
