@@ -2,7 +2,7 @@
 """Checks IoTFlow's OpenAPI document.
 
 Usage: scripts/check-openapi.py [path/to/openapi.json]
-(default: Sources/IoTFlowServer/Resources/openapi.json next to this script's repository)
+(default: Sources/IoTFlowServer/OpenAPI/openapi.json next to this script's repository)
 
 Checks:
   - the document is valid OpenAPI 3.1 (openapi-spec-validator);
@@ -245,7 +245,7 @@ class Checker:
 
 
 def main(argv):
-    default = Path(__file__).resolve().parent.parent / "Sources" / "IoTFlowServer" / "Resources" / "openapi.json"
+    default = Path(__file__).resolve().parent.parent / "Sources" / "IoTFlowServer" / "OpenAPI" / "openapi.json"
     path = Path(argv[1]) if len(argv) > 1 else default
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

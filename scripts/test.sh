@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test suite. Builds once, starts the throwaway servers the suites need (PostgreSQL and
-# Redis on loopback), runs `swift test`, then runs the HTTP suites again against PostgreSQL, with the
-# cache in Redis, and with both, and stops the servers on any exit, failure included.
+# Runs every test suite. Installs the test tools this machine lacks (scripts/install-test-tools.sh), builds
+# once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback), runs `swift test`,
+# runs the HTTP suites again against PostgreSQL, with the cache in Redis, and with both, checks the OpenAPI
+# document, fuzzes a live server with schemathesis, and stops the servers on any exit, failure included.
+# Each stage prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,8 +22,19 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== building (debug, with tests)"
-swift build --build-tests
+# Runs a stage and prints how long it took.
+stage() {
+    local name=$1
+    shift
+    echo "== $name"
+    local start=$SECONDS
+    "$@"
+    echo "== $name: $((SECONDS - start)) s"
+}
+
+tools=$(bash scripts/install-test-tools.sh | tail -n 1)
+
+stage "building (debug, with tests)" swift build --build-tests
 
 echo "== starting PostgreSQL on 127.0.0.1:$pg_port"
 bash scripts/pg-cluster.sh start "$pg_dir" "$pg_port"
@@ -41,15 +54,19 @@ export IOTFLOW_TEST_REDIS_SCRIPT="$root/scripts/redis-server.sh"
 IOTFLOW_BINARY="$(swift build --show-bin-path)/iotflow"
 export IOTFLOW_BINARY
 
-echo "== running all tests (HTTP suites on the embedded SQLite default)"
-swift test --skip-build --disable-xctest "$@"
+stage "all tests (HTTP suites on the embedded SQLite default)" swift test --skip-build --disable-xctest "$@"
 
-echo "== running the HTTP suites again with PostgreSQL as registry, telemetry and event store"
 # Serial: every test app opens its own database and pool, which in parallel would exhaust connections.
-IOTFLOW_TEST_BACKEND=postgres swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
+stage "HTTP suites with PostgreSQL as registry, telemetry and event store" \
+    env IOTFLOW_TEST_BACKEND=postgres swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
 
-echo "== running the HTTP suites again with the cache in Redis (SQLite primary)"
-IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --filter IoTFlowServerTests "$@"
+stage "HTTP suites with the cache in Redis (SQLite primary)" \
+    env IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --filter IoTFlowServerTests "$@"
 
-echo "== running the HTTP suites again with PostgreSQL and the cache in Redis"
-IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
+stage "HTTP suites with PostgreSQL and the cache in Redis" \
+    env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
+
+stage "OpenAPI document (3.1 validity, examples against schemas)" "$tools/python" scripts/check-openapi.py
+
+stage "schemathesis against a live server (embedded default)" \
+    env SCHEMATHESIS="$tools/st" SCHEMATHESIS_PYTHON="$tools/python" bash scripts/schemathesis.sh "${IOTFLOW_SCHEMATHESIS_EXAMPLES:-40}"

@@ -69,3 +69,16 @@ struct WindowExpressionTests {
         #expect(WindowExpression.milliseconds(text) == nil)
     }
 }
+
+@Suite("TimeSpec")
+struct TimeSpecTests {
+    @Test("times resolve within the years 1 to 9999, which answers can write")
+    func clamped() throws {
+        let now: Int64 = 1_764_410_130_123
+        #expect(try #require(TimeSpec("782140707434963789")).resolve(now: now) == TimeSpec.latest)
+        #expect(try #require(TimeSpec("-1000000w")).resolve(now: now) == TimeSpec.earliest)
+        #expect(try #require(TimeSpec("-1h")).resolve(now: now) == now - 3_600_000)
+        #expect(ISO8601.format(milliseconds: TimeSpec.latest) == "9999-12-31T23:59:59.999Z")
+        #expect(ISO8601.format(milliseconds: TimeSpec.earliest) == "0001-01-01T00:00:00.000Z")
+    }
+}

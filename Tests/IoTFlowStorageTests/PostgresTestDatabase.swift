@@ -99,7 +99,8 @@ struct PostgresTestDatabase: Sendable {
             tearDown: {
                 await created.drop()
                 await Self.slots.release()
-            }
+            },
+            executeSQL: { sql in try await database.client.query(PostgresQuery(unsafeSQL: sql)) }
         )
     }
 }

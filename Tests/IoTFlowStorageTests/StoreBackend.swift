@@ -90,7 +90,8 @@ enum SQLiteTestFile {
             tearDown: {
                 await database.close()
                 try? FileManager.default.removeItem(at: directory)
-            }
+            },
+            executeSQL: { sql in _ = try await database.execute(sql) }
         )
     }
 }

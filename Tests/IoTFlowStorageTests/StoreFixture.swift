@@ -12,6 +12,8 @@ struct StoreFixture: Sendable {
     let injectTelemetryFailure: (@Sendable (_ deviceID: Int64) async throws -> Void)?
     /// Closes connections and removes whatever the backend created.
     let tearDown: @Sendable () async -> Void
+    /// Runs one SQL statement on the backend behind the stores' back; nil when the backend has no SQL.
+    var executeSQL: (@Sendable (_ sql: String) async throws -> Void)? = nil
 }
 
 extension StoreFixture {

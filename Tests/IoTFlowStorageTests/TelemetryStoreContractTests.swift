@@ -75,4 +75,8 @@ extension TelemetryStoreContractTests {
     @Test(arguments: StoreBackend.all) func keyNamesOfADevice(_ backend: StoreBackend) async throws {
         try await backend.run(TelemetryCountsContract.keyNamesOfADevice)
     }
+
+    @Test(arguments: StoreBackend.all) func countsDoNotScanTheTable(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryCountsContract.countsDoNotScanTheTable)
+    }
 }

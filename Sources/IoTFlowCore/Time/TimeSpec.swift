@@ -34,12 +34,20 @@ public enum TimeSpec: Sendable, Equatable {
         self = .at(milliseconds: milliseconds)
     }
 
-    /// The time in epoch milliseconds, relative forms counted back from `now`.
+    /// Earliest time answers can write in ISO 8601: 0001-01-01T00:00:00.000Z.
+    public static let earliest: Int64 = -62_135_596_800_000
+    /// Latest time answers can write in ISO 8601: 9999-12-31T23:59:59.999Z.
+    public static let latest: Int64 = 253_402_300_799_999
+
+    /// The time in epoch milliseconds, relative forms counted back from `now`, kept within the years 1 to 9999
+    /// that answers can write (`-1000000w` means "since the year 1", a 19-digit epoch "until the year 9999").
     public func resolve(now: Int64) -> Int64 {
+        let time: Int64
         switch self {
-        case .now: now
-        case .ago(let milliseconds): now - milliseconds
-        case .at(let milliseconds): milliseconds
+        case .now: time = now
+        case .ago(let milliseconds): time = now - milliseconds
+        case .at(let milliseconds): time = milliseconds
         }
+        return min(max(time, Self.earliest), Self.latest)
     }
 }

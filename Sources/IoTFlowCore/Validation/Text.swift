@@ -39,10 +39,10 @@ public enum Text {
         }
     }
 
-    /// A device status by name, when one was sent (null and empty count as not sent).
+    /// A device status by name, when one was sent (null counts as not sent; any other text must name a status).
     public static func status(_ change: FieldChange<String>, field: String = "status") throws(IoTFlowError) -> DeviceStatus? {
-        guard let name = try Self.optional(change.value, field: field, maxBytes: 255) else { return nil }
-        return try Self.status(name, field: field)
+        guard let name = change.value else { return nil }
+        return try Self.status(name.trimmingSpaces, field: field)
     }
 
     /// A device status by name; 400 for an unknown one.

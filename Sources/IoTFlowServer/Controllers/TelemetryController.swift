@@ -163,7 +163,7 @@ struct TelemetryController {
         return history
     }
 
-    /// The range to delete, from the body when one is sent, else from the query.
+    /// The range to delete: from the body when one is sent (then the body names both times), else from the query.
     static func deletion(_ request: Request, context: AppRequestContext) async throws -> TelemetryDeletion {
         let query = QueryReader(request)
         var deletion = TelemetryDeletion(start: try query.time("start_time"), stop: try query.time("stop_time"), keys: query.list("keys"))
@@ -171,9 +171,6 @@ struct TelemetryController {
         let buffer = try await JSONRequestDecoder.body(of: request)
         guard buffer.readableBytes > 0 else { return deletion }
         let body = try JSONRequestDecoder.decode(TelemetryDeletionRequest.self, from: buffer)
-        if let start = body.start { deletion.start = start }
-        if let stop = body.stop { deletion.stop = stop }
-        if let keys = body.keys { deletion.keys = keys }
-        return deletion
+        return TelemetryDeletion(start: body.start, stop: body.stop, keys: body.keys)
     }
 }

@@ -4,8 +4,9 @@ import IoTFlowCore
 /// Answers 405 (JSON, with `Allow`) for a known path with a method it does not serve, by registering a
 /// responder for every other method on each path the router already has, so the router's own match decides.
 enum MethodNotAllowedRoutes {
-    /// The methods a path may be called with wrongly (HEAD follows GET automatically).
-    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+    /// The methods a path may be called with wrongly (HEAD follows GET automatically): those of RFC 9110 that a
+    /// resource may serve, and QUERY (the safe method with a body that HTTP is adding).
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!]
 
     /// Adds the 405 responders; call after every route is registered.
     static func add(to router: Router<AppRequestContext>) {

@@ -1,15 +1,26 @@
+import Foundation
 import Hummingbird
 import IoTFlowCore
 
 /// Reads typed query parameters; a malformed value is 400 naming the parameter. An empty value counts as
-/// absent (`?status=` means no filter), and when a name repeats the last one wins.
+/// absent (`?status=` means no filter), and when a name repeats the last one wins. The query is read as
+/// HTML forms and the original Flask backend read it: `+` is a space and `%2B` a plus sign.
 struct QueryReader {
     private let values: [String: String]
 
     init(_ request: Request) {
         var values: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            values[Self.decode(parts[0])] = parts.count > 1 ? Self.decode(parts[1]) : ""
+        }
         self.values = values
+    }
+
+    /// Form decoding; malformed percent escapes are kept as written (and then fail the parameter's own check).
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// A text value.

@@ -10,7 +10,7 @@ extension OpenAPIDocument {
     "title": "IoTFlow API",
     "version": "0.1.0",
     "summary": "IoT telemetry server: devices, telemetry, groups, alerts and operations.",
-    "description": "The HTTP API of IoTFlow, an IoT telemetry server. Paths, headers and JSON field names follow the original IoTFlow Flask backend; where that backend was insecure, this contract fixes it.\n\n**JSON.** Requests and answers are JSON (`application/json; charset=utf-8`). A request body, where a route takes one, must be a JSON object; an empty body is 400 even when every field is optional. A body with no `Content-Type` is read as JSON; another content type is 415. Bodies are at most 4 MiB (413 above). Unknown members of a request body are ignored. Timestamps in answers are ISO 8601 UTC with milliseconds (`2026-11-29T10:15:30.123Z`).\n\n**Errors.** Every non-2xx answer is `{\"error\": \"<short title>\", \"message\": \"<what to do>\"}`: 400 invalid input, 401 missing or invalid credentials, 403 authenticated but not allowed, 404 not found (also for objects the caller may not see), 409 conflict, 413 body too large, 415 not JSON, 429 rate limited (with `Retry-After`), 503 a store needed for the request is unavailable or did not answer in time. A known path with the wrong method is 405 (JSON, with `Allow`). A client error is never a 500.\n\n**Credentials.** A device sends `X-API-Key: <key>` (`deviceKey`). A person sends `Authorization: Bearer <token>` (`bearerAuth`) with the token from `auth/register` or `auth/login`. Admin routes take `Authorization: admin <IOTFLOW_ADMIN_TOKEN>` (`adminToken`) or the bearer token of a user with `is_admin`. An invalid, expired or revoked bearer token is 401 on every route, open ones included; the wrong kind of credential for a route is 401; a wrong admin token or a non-admin user on an admin route is 403. Legacy mode: with `IOTFLOW_LEGACY_USER_HEADER=true` the header `X-User-ID: <user_id>` is accepted in place of a bearer token (off by default; insecure).\n\n**Times** in queries and bodies: `now`, a relative time `-30s`, `-15m`, `-1h`, `-7d`, `-2w` (at most 1000000 units), ISO 8601 (`2026-11-29T10:00:00Z`, with or without fraction and offset; no offset means UTC; a date alone is its midnight UTC) or epoch milliseconds. Anything else is 400. Ranges are start-inclusive and end-exclusive; a start after the end is 400. In query strings percent-encode `+` (`%2B`) and spaces (`%20`): a literal `+` is read as a plus sign (so `+01:00` offsets work unencoded), not as a space.\n\n**Paging.** `limit` (default 100, at most 1000 unless a route says otherwise; larger values are clamped, below 1 or not an integer is 400) and `offset` (≥ 0). List answers carry `meta: {total, limit, offset, returned}`.\n\n**Ids.** Users have a numeric `id` and a public `user_id` (32 lowercase hex characters); every `{user_id}` of a path or query is the public id. Devices and groups have integer ids; a malformed id in a path is 404.\n\n**Ids in bodies** (`device_id`, `device_ids`) are integers written without a fraction or exponent: `42.0` is 400.\n\n**Sizes** count UTF-8 bytes: a `maxLength` in this document is a byte limit, the same as a character limit for ASCII. String fields are trimmed of surrounding spaces before they are checked; a required text field that is empty after trimming is 400.\n\nOperations marked `x-iotflow-planned` are part of the contract but not served yet (the value names the issue that brings them); the server leaves them out of the document it serves."
+    "description": "The HTTP API of IoTFlow, an IoT telemetry server. Paths, headers and JSON field names follow the original IoTFlow Flask backend; where that backend was insecure, this contract fixes it.\n\n**JSON.** Requests and answers are JSON (`application/json; charset=utf-8`). A request body, where a route takes one, must be a JSON object; an empty body is 400 even when every field is optional. A body with no `Content-Type` is read as JSON; another content type is 415. Bodies are at most 4 MiB (413 above). Unknown members of a request body are ignored. Timestamps in answers are ISO 8601 UTC with milliseconds (`2026-11-29T10:15:30.123Z`).\n\n**Errors.** Every non-2xx answer is `{\"error\": \"<short title>\", \"message\": \"<what to do>\"}`: 400 invalid input, 401 missing or invalid credentials, 403 authenticated but not allowed, 404 not found (also for objects the caller may not see), 409 conflict, 413 body too large, 415 not JSON, 429 rate limited (with `Retry-After`), 503 a store needed for the request is unavailable or did not answer in time. A known path with the wrong method is 405 (JSON, with `Allow`). A client error is never a 500.\n\n**Credentials.** A device sends `X-API-Key: <key>` (`deviceKey`). A person sends `Authorization: Bearer <token>` (`bearerAuth`) with the token from `auth/register` or `auth/login`. Admin routes take `Authorization: admin <IOTFLOW_ADMIN_TOKEN>` (`adminToken`) or the bearer token of a user with `is_admin`. An invalid, expired or revoked bearer token is 401 on every route, open ones included; the wrong kind of credential for a route is 401; a wrong admin token or a non-admin user on an admin route is 403. Legacy mode: with `IOTFLOW_LEGACY_USER_HEADER=true` the header `X-User-ID: <user_id>` is accepted in place of a bearer token (off by default; insecure).\n\n**Times** in queries and bodies: `now`, a relative time `-30s`, `-15m`, `-1h`, `-7d`, `-2w` (at most 1000000 units), ISO 8601 (`2026-11-29T10:00:00Z`, with or without fraction and offset; no offset means UTC; a date alone is its midnight UTC) or epoch milliseconds. Anything else is 400. Ranges are start-inclusive and end-exclusive; a start after the end is 400. Query strings are read as HTML forms and the original backend read them: `+` is a space, so send a plus sign as `%2B` (an offset `+01:00` as `%2B01:00`). An empty time parameter means its default.\n\n**Paging.** `limit` (default 100, at most 1000 unless a route says otherwise; larger values are clamped, below 1 or not an integer is 400) and `offset` (≥ 0). List answers carry `meta: {total, limit, offset, returned}`.\n\n**Ids.** Users have a numeric `id` and a public `user_id` (32 lowercase hex characters); every `{user_id}` of a path or query is the public id. Devices and groups have integer ids; a malformed id in a path is 404.\n\n**Ids in bodies** (`device_id`, `device_ids`) are integers written without a fraction or exponent: `42.0` is 400.\n\n**Sizes** count UTF-8 bytes: a `maxLength` in this document is a byte limit, the same as a character limit for ASCII. String fields are trimmed of surrounding spaces before they are checked; a required text field that is empty after trimming is 400.\n\nOperations marked `x-iotflow-planned` are part of the contract but not served yet (the value names the issue that brings them); the server leaves them out of the document it serves."
   },
   "servers": [
     {
@@ -3387,10 +3387,11 @@ extension OpenAPIDocument {
             "description": "Only devices with data at or after this time.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-24h"
             },
-            "example": "-24h"
+            "example": "-24h",
+            "allowEmptyValue": true
           },
           {
             "$ref": "#/components/parameters/Limit"
@@ -3548,7 +3549,7 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive); empty means the default.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-1h"
             },
             "allowEmptyValue": true,
@@ -3561,7 +3562,7 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive); empty means now.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "now"
             },
             "allowEmptyValue": true,
@@ -3782,7 +3783,7 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive); required here or in the body (empty: the default, -1h).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
             },
             "allowEmptyValue": true,
             "example": "2026-11-29T00:00:00Z"
@@ -3794,7 +3795,7 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive); required here or in the body (empty: now).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
             },
             "allowEmptyValue": true,
             "example": "2026-11-29T12:00:00Z"
@@ -3821,7 +3822,7 @@ extension OpenAPIDocument {
           }
         ],
         "requestBody": {
-          "description": "Optional: the range and keys as JSON instead of the query.",
+          "description": "Optional: the range and keys as JSON instead of the query; a body names both `start_time` and `stop_time`.",
           "required": false,
           "content": {
             "application/json": {
@@ -4158,7 +4159,7 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive); empty means the default.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-24h"
             },
             "allowEmptyValue": true,
@@ -4171,7 +4172,7 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive); empty means now.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "now"
             },
             "allowEmptyValue": true
@@ -6840,7 +6841,7 @@ extension OpenAPIDocument {
             "description": "Only events at or after this time (empty means no bound).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
             },
             "allowEmptyValue": true
           },
@@ -6851,7 +6852,7 @@ extension OpenAPIDocument {
             "description": "Only events before this time (empty means no bound).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
             },
             "allowEmptyValue": true
           },
@@ -7022,6 +7023,20 @@ extension OpenAPIDocument {
                   "status": "healthy",
                   "version": "0.1.0",
                   "uptime_s": 3600
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`detailed` is not a boolean.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                },
+                "example": {
+                  "error": "Bad request",
+                  "message": "'detailed' must be true or false."
                 }
               }
             }
@@ -8202,8 +8217,9 @@ extension OpenAPIDocument {
             "description": "Only alerts triggered at or after this time.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
-            }
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+            },
+            "allowEmptyValue": true
           },
           {
             "name": "end_time",
@@ -8212,8 +8228,9 @@ extension OpenAPIDocument {
             "description": "Only alerts triggered before this time.",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
-            }
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$"
+            },
+            "allowEmptyValue": true
           },
           {
             "name": "user_id",
@@ -8913,10 +8930,11 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-7d"
             },
-            "example": "-7d"
+            "example": "-7d",
+            "allowEmptyValue": true
           },
           {
             "name": "end_time",
@@ -8925,10 +8943,11 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "now"
             },
-            "example": "now"
+            "example": "now",
+            "allowEmptyValue": true
           },
           {
             "name": "bucket",
@@ -9099,10 +9118,11 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-7d"
             },
-            "example": "-7d"
+            "example": "-7d",
+            "allowEmptyValue": true
           },
           {
             "name": "end_time",
@@ -9111,10 +9131,11 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "now"
             },
-            "example": "now"
+            "example": "now",
+            "allowEmptyValue": true
           },
           {
             "name": "user_id",
@@ -9992,10 +10013,11 @@ extension OpenAPIDocument {
             "description": "Start of the range (inclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "-1h"
             },
-            "example": "-7d"
+            "example": "-7d",
+            "allowEmptyValue": true
           },
           {
             "name": "end_time",
@@ -10004,10 +10026,11 @@ extension OpenAPIDocument {
             "description": "End of the range (exclusive).",
             "schema": {
               "type": "string",
-              "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
+              "pattern": "^(|now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
               "default": "now"
             },
-            "example": "now"
+            "example": "now",
+            "allowEmptyValue": true
           },
           {
             "name": "keys",
@@ -13040,22 +13063,20 @@ extension OpenAPIDocument {
           "start_time": {
             "type": [
               "string",
-              "integer",
-              "null"
+              "integer"
             ],
             "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
             "minimum": 0,
-            "description": "Start of the range (inclusive); here or in the query."
+            "description": "Start of the range (inclusive)."
           },
           "stop_time": {
             "type": [
               "string",
-              "integer",
-              "null"
+              "integer"
             ],
             "pattern": "^(now|-(1000000|[0-9]{1,6})[smhdw]|[0-9]{1,18}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?)$",
             "minimum": 0,
-            "description": "End of the range (exclusive); here or in the query."
+            "description": "End of the range (exclusive)."
           },
           "keys": {
             "type": [
@@ -13070,7 +13091,10 @@ extension OpenAPIDocument {
             "description": "Only these keys (a non-empty list); absent or null: every key."
           }
         },
-        "required": [],
+        "required": [
+          "start_time",
+          "stop_time"
+        ],
         "additionalProperties": true,
         "examples": [
           {
@@ -13080,7 +13104,8 @@ extension OpenAPIDocument {
               "temperature"
             ]
           }
-        ]
+        ],
+        "description": "The range and keys as JSON instead of the query. When a body is sent it names both times (the query's are then not read)."
       },
       "TelemetryDeleted": {
         "type": "object",

@@ -18,7 +18,10 @@ struct TelemetryDeletionRequest: Decodable, Sendable {
     /// A time as a string expression or epoch milliseconds.
     private static func time(_ container: KeyedDecodingContainer<Keys>, _ key: Keys) throws -> TimeSpec? {
         guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
-        if let milliseconds = try? container.decode(Int64.self, forKey: key) { return .at(milliseconds: milliseconds) }
+        if let milliseconds = try? container.decode(Int64.self, forKey: key) {
+            guard milliseconds >= 0 else { throw IoTFlowError.badRequest("Field '\(key.rawValue)' is before 1970.") }
+            return .at(milliseconds: milliseconds)
+        }
         guard let text = try? container.decode(String.self, forKey: key) else {
             throw IoTFlowError.badRequest("Field '\(key.rawValue)' must be a time: a string such as -1h or ISO 8601, or epoch milliseconds.")
         }
