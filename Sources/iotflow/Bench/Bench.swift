@@ -9,7 +9,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: a live server over HTTP (default) or the JSON and ISO 8601 code in process.",
-        subcommands: [HTTPBench.self],
+        subcommands: [HTTPBench.self, CodecBench.self],
         defaultSubcommand: HTTPBench.self
     )
 
