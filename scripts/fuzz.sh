@@ -5,7 +5,8 @@
 #   scripts/fuzz.sh            # 60 s per harness
 #   scripts/fuzz.sh 600        # 10 minutes per harness
 #   FUZZ_TARGETS=json scripts/fuzz.sh 30
-# Replay one input: .build/fuzz/json <file>
+# Replay one input: SWIFT_BACKTRACE=enable=no .build/fuzz/json <file>
+# (without SWIFT_BACKTRACE=enable=no the Swift backtracer and ASan can wait on each other after a crash)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
