@@ -2,7 +2,8 @@
 # Runs every test suite. Installs the test tools this machine lacks (scripts/install-test-tools.sh), builds
 # once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, and with both, checks the OpenAPI
-# document, fuzzes a live server with schemathesis, and stops the servers on any exit, failure included.
+# document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
+# the servers on any exit, failure included.
 # Each stage prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,3 +71,5 @@ stage "OpenAPI document (3.1 validity, examples against schemas)" "$tools/python
 
 stage "schemathesis against a live server (embedded default)" \
     env SCHEMATHESIS="$tools/st" SCHEMATHESIS_PYTHON="$tools/python" bash scripts/schemathesis.sh "${IOTFLOW_SCHEMATHESIS_EXAMPLES:-40}"
+
+stage "libFuzzer on the own JSON and ISO 8601 code (${FUZZ_SECONDS:-60} s per harness)" bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

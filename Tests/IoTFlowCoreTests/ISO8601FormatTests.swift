@@ -22,6 +22,29 @@ struct ISO8601FormatTests {
         #expect(ISO8601.format(milliseconds: milliseconds) == expected)
     }
 
+    // Expected strings from the same civil-from-days arithmetic in Python (checked against datetime for years
+    // 1 to 9999), written with a sign and at least four year digits as ISO 8601's expanded years are.
+    // Found by scripts/fuzz.sh (Fuzz/corpus/time/crash-negative-year): years -1 to -999 came out as "0-10-09-11T…",
+    // the minus sign inside the zero padding. Reachable through the API: GET /telemetry/{id}?start_time=-106000w echoed "00-5-05-27T…".
+    @Test(
+        "years before 0000 carry the sign in front of four or more digits",
+        arguments: [
+            (Int64(-62_167_219_200_001), "-0001-12-31T23:59:59.999Z"),
+            (-62_460_816_379_088, "-0010-09-11T21:13:40.912Z"),
+            (-93_692_678_400_000, "-1000-12-31T00:00:00.000Z"),
+            (-377_736_739_200_000, "-10000-01-01T00:00:00.000Z"),
+            (Int64.min, "-292275055-05-16T16:47:04.192Z"),
+        ])
+    func negativeYears(milliseconds: Int64, expected: String) {
+        #expect(ISO8601.format(milliseconds: milliseconds) == expected)
+    }
+
+    @Test("years after 9999 are written with all their digits")
+    func largeYears() {
+        #expect(ISO8601.format(milliseconds: 253_402_300_800_000) == "10000-01-01T00:00:00.000Z")
+        #expect(ISO8601.format(milliseconds: Int64.max) == "292278994-08-17T07:12:55.807Z")
+    }
+
     @Test("round trip: parse(format(ms)) == ms from year 1 to 9999")
     func roundTrip() {
         let first: Int64 = -62_135_596_800_000  // 0001-01-01T00:00:00.000Z

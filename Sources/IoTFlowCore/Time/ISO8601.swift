@@ -1,7 +1,8 @@
 /// ISO 8601 formatting and parsing on epoch milliseconds, without Foundation's date formatters
 /// (they are slow, locale-sensitive and allocate per call).
 public enum ISO8601 {
-    /// Formats epoch milliseconds as `2026-11-29T10:15:30.123Z`.
+    /// Formats epoch milliseconds as `2026-11-29T10:15:30.123Z`; years outside 0000–9999 with all their digits
+    /// and, before year 0, a leading minus (`-0010-09-11T…`, ISO 8601 expanded years).
     public static func format(milliseconds: Int64) -> String {
         let (days, msOfDay) = Self.floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
@@ -44,8 +45,10 @@ public enum ISO8601 {
             }
         }
         var output = [UInt8]()
-        output.reserveCapacity(24)
-        Self.appendPadded(year, width: 4, into: &output)
+        output.reserveCapacity(32)
+        // Expanded years keep the sign in front of the padding: "-0010", not "0-10".
+        if year < 0 { output.append(UInt8(ascii: "-")) }
+        Self.appendPadded(year.magnitude, width: 4, into: &output)
         output.append(UInt8(ascii: "-"))
         Self.appendPadded(month, width: 2, into: &output)
         output.append(UInt8(ascii: "-"))
@@ -102,7 +105,7 @@ public enum ISO8601 {
         return Self.days(year: year, month: month, day: day) * 86_400_000 + msOfDay - offsetMs
     }
 
-    private static func appendPadded(_ value: Int64, width: Int, into output: inout [UInt8]) {
+    private static func appendPadded(_ value: some BinaryInteger, width: Int, into output: inout [UInt8]) {
         let digits = Array(String(value).utf8)
         if digits.count < width {
             output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits.count))
