@@ -1,43 +1,50 @@
-import IoTFlowServer
+import Dispatch
+import NIOCore
+import NIOPosix
 import Testing
 
+@testable import IoTFlowServer
+
 /// bcrypt has threads of its own: a burst of logins must not queue ahead of telemetry writes, whose SQLite
-/// statements run on the shared blocking pool.
+/// statements run on NIO's shared blocking pool (and the other way round).
 @Suite("bcrypt pool")
 struct PasswordPoolTests {
-    @Test("telemetry writes complete while a burst of logins is still being checked")
-    func loginsDoNotStallWrites() async throws {
-        try await withConfiguredApp({
-            $0.bcryptCost = 12
-            $0.bcryptThreads = 1
-        }) { api in
-            let alice = try await api.registerUser()
-            let device = try await api.registerDevice(alice)
-            let logins = 8
-            let completed = SharedBox(0)
-            let (firstDone, signal) = AsyncStream.makeStream(of: Void.self)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<logins {
-                    group.addTask {
-                        try requireJSON(try await api.login(alice.username, alice.password))
-                        if completed.value.withLock({ count in
-                            count += 1
-                            return count
-                        }) == 1 {
-                            signal.finish()
-                        }
-                    }
+    @Test("passwords are hashed and checked while every thread of the shared blocking pool is busy")
+    func independentOfTheSharedPool() async throws {
+        let hasher = BcryptPasswordHasher(cost: 4, threads: 1)
+        let threads = NIOSingletons.blockingPoolThreadCountSuggestion
+        let gate = DispatchSemaphore(value: 0)
+        let started = SharedBox(0)
+        // Occupy every thread of the shared pool (and queue more work behind them) until the gate opens.
+        let blockers = (0..<threads + 4).map { _ in
+            Task {
+                try await NIOThreadPool.singleton.runIfActive {
+                    started.value.withLock { $0 += 1 }
+                    gate.wait()
                 }
-                // Once one login is through, the others wait for the bcrypt thread (each hash about a quarter of a
-                // second of CPU). Ordering, not timing, is checked: were the writes' SQLite statements queued behind
-                // the hashes on a shared pool, nearly every login would finish before the writes.
-                for await _ in firstDone {}
-                for value in 0..<3 { try await api.postPoint(device, ["v": .number(Double(value))]) }
-                let doneWhenWritesFinished = completed.value.withLock { $0 }
-                #expect(doneWhenWritesFinished <= logins / 2, "\(doneWhenWritesFinished) of \(logins) logins finished before 3 writes")
-                try await group.waitForAll()
             }
-            #expect(completed.value.withLock { $0 } == logins)
         }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while started.value.withLock({ $0 }) < threads, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(started.value.withLock { $0 } == threads, "every shared thread is blocked")
+
+        // Were bcrypt on the shared pool, this would wait behind the blocked threads until the gate opens, which
+        // happens only after a minute: then the hash completes, but too late.
+        let checked = try await withThrowingTaskGroup(of: Bool?.self) { group in
+            group.addTask { try await hasher.verify("password123", hash: try await hasher.hash("password123")) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(60))
+                for _ in blockers { gate.signal() }
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        for _ in blockers { gate.signal() }
+        for blocker in blockers { try await blocker.value }
+        #expect(checked == true, "the hash was checked while the shared pool was blocked")
     }
 }
