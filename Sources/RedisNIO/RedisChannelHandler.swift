@@ -98,7 +98,10 @@ final class RedisChannelHandler: ChannelDuplexHandler {
                     self.timers[last] = nil
                     self.perform(self.stateMachine.commandsTimedOut(first...last), context: context)
                 }
-                context.write(self.wrapOutboundOut(self.encoder.flush()), promise: promise)
+                context.write(self.wrapOutboundOut(self.encoder.flush()), promise: nil)
+                // Accepted: from here the state machine answers for the replies, and a failed socket write closes the
+                // channel, which fails them as `.connectionClosed`; the request's promise reports acceptance only.
+                promise?.succeed()
             case .failCommands(_, let error):
                 for replyPromise in replyPromises {
                     replyPromise.fail(error)

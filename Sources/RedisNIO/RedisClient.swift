@@ -46,6 +46,10 @@ public final class RedisClient: Sendable, Service {
     /// between reconnectInitialDelay and reconnectMaximumDelay) until the task is cancelled or graceful
     /// shutdown is triggered; then closes everything and returns. Commands sent before run() or while
     /// every connection is down throw .connectionUnavailable at once.
+    ///
+    /// A connection counts as up only after the server answered its handshake (`HELLO`, `AUTH`/`SELECT`, or `PING`
+    /// when there is nothing to negotiate). A command the connection refused because it was already closing was not
+    /// sent and throws `.connectionUnavailable`; one written before the drop was noticed throws `.connectionClosed`.
     public func run() async throws {
         let slots = try self.state.withLock { state -> Int in
             switch state.lifecycle {
@@ -117,8 +121,13 @@ public final class RedisClient: Sendable, Service {
 
     /// Whether at least one command connection is up.
     public var isConnected: Bool {
+        self.connectedCount > 0
+    }
+
+    /// How many of the `connectionCount` command connections are up.
+    var connectedCount: Int {
         self.state.withLock { state in
-            state.connections.contains { $0?.isActive == true }
+            state.connections.count { $0?.isActive == true }
         }
     }
 

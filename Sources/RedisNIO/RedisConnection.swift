@@ -7,7 +7,9 @@ final class RedisConnection: Sendable {
     let channel: any Channel
     let id: Int
 
-    private init(channel: any Channel, id: Int) {
+    /// Wraps a channel whose pipeline already holds the decoder and a `RedisChannelHandler` that has completed its
+    /// handshake; `connect` is the way in, tests use this directly.
+    init(channel: any Channel, id: Int) {
         self.channel = channel
         self.id = id
     }
@@ -123,9 +125,11 @@ final class RedisConnection: Sendable {
     }
 
     private func write(_ kind: RedisRequest.Kind, replies: [EventLoopPromise<RESPValue>]) {
-        // When the channel is already closed the write never reaches the handler, so nobody else would fail these.
+        // The handler fails the replies of commands it refused (with a RedisError) and of commands it accepted. A write
+        // into a channel that is already closed never reaches it: nothing was sent, so the command is unavailable.
         self.channel.writeAndFlush(RedisRequest(kind: kind)).whenFailure { error in
-            let redisError = error as? RedisError ?? .connectionClosed("the write failed: \(error)")
+            let redisError =
+                error as? RedisError ?? .connectionUnavailable("the connection is closed; the command was not sent (\(error))")
             for reply in replies {
                 reply.fail(redisError)
             }

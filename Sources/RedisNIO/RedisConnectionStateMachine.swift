@@ -5,6 +5,16 @@ import NIOCore
 /// Replies carry no request id in RESP, so the machine keeps one slot per reply it expects, in the order the requests
 /// were written. A command that timed out keeps its slot (marked discarded) so that its late reply is consumed
 /// and the replies after it still reach the right callers.
+///
+/// A connection is ready only once the server has answered its handshake, never on TCP connect alone: the kernel
+/// completes a connect against the accept queue of a server that may die before the event loop notices, and such a
+/// connection must fail its connect rather than be handed out.
+///
+/// What a command's failure means, for a caller deciding whether to retry:
+/// - refused before it was written (not set up yet, or closing or closed): `.connectionUnavailable`; nothing was
+///   sent, so any command may be retried;
+/// - accepted while ready, then the connection dropped before its reply: `.connectionClosed`; its bytes may have
+///   reached the server and run there, so only an idempotent command may be retried blindly.
 struct RedisConnectionStateMachine {
     /// Identifies a command's promise in the channel handler; assigned in increasing order.
     typealias CommandID = UInt64
@@ -22,6 +32,8 @@ struct RedisConnectionStateMachine {
         case hello(authenticates: Bool)
         case auth
         case select
+        /// Sent when there is nothing to negotiate, so that the server still answers before the connection is ready.
+        case ping
     }
 
     enum Slot: Equatable {
@@ -64,7 +76,7 @@ struct RedisConnectionStateMachine {
         self.handshake = Self.handshake(for: configuration)
     }
 
-    /// The commands that set the connection up, pipelined in one write.
+    /// The commands that set the connection up, pipelined in one write; never empty.
     static func handshake(for configuration: RedisConfiguration) -> [(step: HandshakeStep, command: RedisCommand)] {
         var steps: [(step: HandshakeStep, command: RedisCommand)] = []
         switch configuration.protocolVersion {
@@ -83,17 +95,16 @@ struct RedisConnectionStateMachine {
         if configuration.database != 0 {
             steps.append((.select, RedisCommand("SELECT", [String(configuration.database)])))
         }
+        if steps.isEmpty {
+            steps.append((.ping, RedisCommand("PING")))
+        }
         return steps
     }
 
-    /// The channel became active: start the handshake, or be ready at once when there is nothing to negotiate.
+    /// The channel became active: start the handshake. The connection is not ready until the server answers it.
     mutating func channelActive() -> Action {
         guard self.state == .initialized else {
             preconditionFailure("channelActive in state \(self.state)")
-        }
-        if self.handshake.isEmpty {
-            self.state = .ready
-            return .succeedHandshake
         }
         self.state = .handshaking
         for step in self.handshake {
@@ -103,6 +114,8 @@ struct RedisConnectionStateMachine {
     }
 
     /// The caller wants to write commands whose replies will complete `ids`, in order.
+    ///
+    /// Only a ready connection accepts them; any other state refuses them before a byte is written, as unavailable.
     mutating func sendCommands(_ ids: [CommandID]) -> Action {
         switch self.state {
         case .ready:
@@ -113,7 +126,7 @@ struct RedisConnectionStateMachine {
         case .initialized, .handshaking:
             return .failCommands(ids, .connectionUnavailable("the connection is not set up yet"))
         case .closing, .closed:
-            return .failCommands(ids, .connectionClosed("the connection is closed"))
+            return .failCommands(ids, .connectionUnavailable("the connection is closing; the command was not sent"))
         }
     }
 
@@ -181,7 +194,7 @@ struct RedisConnectionStateMachine {
         }
     }
 
-    /// The channel closed; whatever still waits fails with `.connectionClosed`.
+    /// The channel closed; commands accepted earlier and still waiting fail with `.connectionClosed`.
     mutating func channelInactive() -> Action {
         let previous = self.state
         self.state = .closed
@@ -229,7 +242,7 @@ struct RedisConnectionStateMachine {
                 return .serverError(message)
             }
             return .authenticationFailed(message)
-        case .hello(authenticates: false), .select:
+        case .hello(authenticates: false), .select, .ping:
             return .serverError(message)
         }
     }

@@ -18,9 +18,11 @@ public struct RedisError: Error, Sendable, CustomStringConvertible, Equatable {
             self.base = base
         }
 
-        /// No live connection right now; the client fails fast instead of waiting for a connect.
+        /// The command was not sent: no connection is up (the client fails fast instead of waiting for a reconnect), or
+        /// the one it was given was already closing. Safe to retry, whatever the command.
         public static let connectionUnavailable = Code(.connectionUnavailable)
-        /// The connection dropped while the command was in flight.
+        /// The connection dropped after the command was written and before its reply: the server may have run it, so
+        /// only an idempotent command can be retried blindly.
         public static let connectionClosed = Code(.connectionClosed)
         /// No reply arrived within the command timeout.
         public static let timeout = Code(.timeout)

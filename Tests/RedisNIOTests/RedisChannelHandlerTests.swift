@@ -73,6 +73,15 @@ struct RedisChannelHandlerTests {
         return configuration
     }
 
+    /// A RESP2 connection without credentials whose handshake PING has been answered.
+    private static func readyResp2(subscriberFrames: (@Sendable (RESPValue) -> Void)? = nil) throws -> Harness {
+        let harness = try Harness(configuration: Self.resp2(), subscriberFrames: subscriberFrames)
+        #expect(try harness.written() == "*1\r\n$4\r\nPING\r\n")
+        try harness.reply("+PONG\r\n")
+        #expect(harness.handshake.result != nil && harness.handshake.error == nil)
+        return harness
+    }
+
     @Test func resp3HandshakeSendsHelloWithAuthThenSelect() throws {
         var configuration = RedisConfiguration()
         configuration.username = "app"
@@ -100,10 +109,36 @@ struct RedisChannelHandlerTests {
         #expect(harness.handshake.result != nil && harness.handshake.error == nil)
     }
 
-    @Test func resp2WithoutCredentialsIsReadyAtOnce() throws {
+    @Test func resp2WithoutCredentialsPingsAndIsReadyOnlyAfterThePong() throws {
         let harness = try Harness(configuration: Self.resp2())
+        #expect(try harness.written() == "*1\r\n$4\r\nPING\r\n")
+        #expect(harness.handshake.result == nil)
+        // Not ready yet: a command is refused without being written.
+        let early = harness.send([.get("a")])
+        #expect(early[0].error?.code == .connectionUnavailable)
         #expect(try harness.written() == nil)
+        try harness.reply("+PONG\r\n")
         #expect(harness.handshake.result != nil && harness.handshake.error == nil)
+    }
+
+    @Test func peerThatIsGoneBeforeThePongFailsTheConnect() throws {
+        // What a connect accepted by a server that is then killed looks like once the event loop gets to it: the channel
+        // becomes active, the PING goes out, and the peer's end is already closed.
+        let harness = try Harness(configuration: Self.resp2())
+        #expect(try harness.written() == "*1\r\n$4\r\nPING\r\n")
+        harness.channel.pipeline.fireChannelInactive()
+        #expect(harness.handshake.error == .connectionClosed("the connection closed during the handshake"))
+    }
+
+    @Test func commandAcceptedBeforeTheCloseIsClosedAndOneRefusedAfterIsUnavailable() throws {
+        let harness = try Self.readyResp2()
+        let accepted = harness.send([.get("a")])
+        #expect(try harness.written() == "*2\r\n$3\r\nGET\r\n$1\r\na\r\n")
+        harness.channel.pipeline.fireChannelInactive()
+        #expect(accepted[0].error == .connectionClosed())
+        let refused = harness.send([.get("b")])
+        #expect(refused[0].error == .connectionUnavailable("the connection is closing; the command was not sent"))
+        #expect(try harness.written() == nil)
     }
 
     @Test func failedAuthenticationFailsTheHandshakeAndCloses() throws {
@@ -118,7 +153,7 @@ struct RedisChannelHandlerTests {
     }
 
     @Test func pipelinedRepliesAreMatchedInOrder() throws {
-        let harness = try Harness(configuration: Self.resp2())
+        let harness = try Self.readyResp2()
         let first = harness.send([.set("k", "v"), .get("k")])
         let second = harness.send([RedisCommand("INCR", ["n"])])
         #expect(try harness.written() == "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
@@ -133,7 +168,7 @@ struct RedisChannelHandlerTests {
     }
 
     @Test func timeoutFailsTheCommandAndItsLateReplyIsDiscarded() throws {
-        let harness = try Harness(configuration: Self.resp2())
+        let harness = try Self.readyResp2()
         let slow = harness.send([.get("slow")], timeout: .milliseconds(100))
         harness.loop.advanceTime(by: .milliseconds(150))
         #expect(slow[0].error?.code == .timeout)
@@ -146,7 +181,7 @@ struct RedisChannelHandlerTests {
     }
 
     @Test func answeredCommandsDoNotTimeOut() throws {
-        let harness = try Harness(configuration: Self.resp2())
+        let harness = try Self.readyResp2()
         let outcome = harness.send([.ping], timeout: .milliseconds(100))
         try harness.reply("+PONG\r\n")
         harness.loop.advanceTime(by: .seconds(1))
@@ -154,7 +189,7 @@ struct RedisChannelHandlerTests {
     }
 
     @Test func closeFailsPendingCommandsWithConnectionClosed() throws {
-        let harness = try Harness(configuration: Self.resp2())
+        let harness = try Self.readyResp2()
         let outcomes = harness.send([.get("a"), .get("b")])
         try harness.reply("$-1\r\n")
         try harness.channel.close().wait()
@@ -163,7 +198,7 @@ struct RedisChannelHandlerTests {
     }
 
     @Test func malformedBytesFailPendingCommandsWithProtocolErrorAndClose() throws {
-        let harness = try Harness(configuration: Self.resp2())
+        let harness = try Self.readyResp2()
         let outcomes = harness.send([.get("a")])
         // The handler takes the decoder's error itself (nothing reaches the pipeline's end) and closes.
         try harness.reply("?garbage\r\n")
@@ -183,7 +218,7 @@ struct RedisChannelHandlerTests {
 
     @Test func subscriberConnectionHandsFramesOn() throws {
         let frames = FrameLog()
-        let harness = try Harness(configuration: Self.resp2(), subscriberFrames: { frames.append($0) })
+        let harness = try Self.readyResp2(subscriberFrames: { frames.append($0) })
         harness.channel.writeAndFlush(RedisRequest(kind: .subscription([RedisCommand("SUBSCRIBE", ["a"])])), promise: nil)
         #expect(try harness.written() == "*2\r\n$9\r\nSUBSCRIBE\r\n$1\r\na\r\n")
         try harness.reply("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n")

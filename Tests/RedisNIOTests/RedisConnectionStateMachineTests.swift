@@ -9,7 +9,8 @@ struct RedisConnectionStateMachineTests {
         var configuration = RedisConfiguration()
         configuration.protocolVersion = .resp2
         var machine = RedisConnectionStateMachine(configuration: configuration, role: role)
-        #expect(machine.channelActive() == .succeedHandshake)
+        #expect(machine.channelActive() == .writeHandshake([.ping]))
+        #expect(machine.received(.simpleString("PONG")) == .succeedHandshake)
         return machine
     }
 
@@ -35,7 +36,53 @@ struct RedisConnectionStateMachineTests {
         configuration.database = 0
         #expect(RedisConnectionStateMachine.handshake(for: configuration).map(\.command) == [RedisCommand("AUTH", ["pw"])])
         configuration.password = nil
-        #expect(RedisConnectionStateMachine.handshake(for: configuration).isEmpty)
+        // Nothing to negotiate: PING, so that the connection is ready only once the server answered.
+        #expect(RedisConnectionStateMachine.handshake(for: configuration).map(\.command) == [.ping])
+    }
+
+    @Test func connectionWithNothingToNegotiateIsReadyOnlyAfterThePong() {
+        var configuration = RedisConfiguration()
+        configuration.protocolVersion = .resp2
+        var machine = RedisConnectionStateMachine(configuration: configuration, role: .commands)
+        #expect(machine.channelActive() == .writeHandshake([.ping]))
+        #expect(machine.state == .handshaking)
+        #expect(machine.sendCommands([0]) == .failCommands([0], .connectionUnavailable("the connection is not set up yet")))
+        #expect(machine.received(.simpleString("PONG")) == .succeedHandshake)
+        #expect(machine.sendCommands([1]) == .writeCommands)
+    }
+
+    @Test func connectionWhosePeerIsGoneBeforeTheHandshakeReplyIsNeverReady() {
+        // The kernel completed the connect against a server that died before the event loop noticed: the handshake
+        // fails, so the connection is never handed out and no command is written into it.
+        var configuration = RedisConfiguration()
+        configuration.protocolVersion = .resp2
+        var machine = RedisConnectionStateMachine(configuration: configuration, role: .commands)
+        #expect(machine.channelActive() == .writeHandshake([.ping]))
+        #expect(machine.channelInactive() == .failHandshake(.connectionClosed("the connection closed during the handshake"), closeChannel: false))
+        #expect(machine.sendCommands([0]) == .failCommands([0], .connectionUnavailable("the connection is closing; the command was not sent")))
+    }
+
+    @Test func pingRefusedForWantOfAuthenticationFailsAsAuthentication() {
+        var configuration = RedisConfiguration()
+        configuration.protocolVersion = .resp2
+        var machine = RedisConnectionStateMachine(configuration: configuration, role: .commands)
+        _ = machine.channelActive()
+        #expect(
+            machine.received(.error("NOAUTH Authentication required."))
+                == .failHandshake(.authenticationFailed("NOAUTH Authentication required."), closeChannel: true))
+    }
+
+    @Test func commandWrittenBeforeTheCloseIsClosedAndOneIssuedAfterIsUnavailable() {
+        var machine = self.readyMachine()
+        #expect(machine.sendCommands([0]) == .writeCommands)
+        #expect(machine.channelInactive() == .failCommands([0], .connectionClosed()))
+        #expect(machine.sendCommands([1]) == .failCommands([1], .connectionUnavailable("the connection is closing; the command was not sent")))
+
+        // The same once an error closes the connection, before the channel is inactive.
+        var failing = self.readyMachine()
+        #expect(failing.sendCommands([0]) == .writeCommands)
+        #expect(failing.errorCaught(.protocolError("bad")) == .closeAndFailCommands([0], .protocolError("bad")))
+        #expect(failing.sendCommands([1]) == .failCommands([1], .connectionUnavailable("the connection is closing; the command was not sent")))
     }
 
     @Test func handshakeSucceedsAfterTheLastReply() {
@@ -112,7 +159,7 @@ struct RedisConnectionStateMachineTests {
     @Test func unexpectedReplyOnCommandConnectionClosesIt() {
         var machine = self.readyMachine()
         #expect(machine.received(.integer(1)) == .closeAndFailCommands([], .protocolError("a reply arrived that no command was waiting for")))
-        #expect(machine.sendCommands([0]) == .failCommands([0], .connectionClosed("the connection is closed")))
+        #expect(machine.sendCommands([0]) == .failCommands([0], .connectionUnavailable("the connection is closing; the command was not sent")))
     }
 
     @Test func subscriberConnectionForwardsFramesAfterTheHandshake() {
@@ -127,7 +174,7 @@ struct RedisConnectionStateMachineTests {
         #expect(machine.sendCommands([0, 1, 2]) == .writeCommands)
         #expect(machine.commandsTimedOut(1...1) == .failCommands([1], .timeout()))
         #expect(machine.channelInactive() == .failCommands([0, 2], .connectionClosed()))
-        #expect(machine.sendCommands([3]) == .failCommands([3], .connectionClosed("the connection is closed")))
+        #expect(machine.sendCommands([3]) == .failCommands([3], .connectionUnavailable("the connection is closing; the command was not sent")))
         #expect(machine.received(.integer(1)) == .none)
     }
 

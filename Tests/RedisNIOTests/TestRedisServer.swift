@@ -49,7 +49,7 @@ func withRunningClient<Result: Sendable>(
             try await client.run()
         }
         do {
-            try await eventually("the client connects", within: .seconds(5)) { client.isConnected }
+            try await eventually("the client connects", within: .seconds(10)) { client.isConnected }
             let result = try await body(client)
             group.cancelAll()
             try await group.waitForAll()
@@ -173,6 +173,23 @@ final class TestRedisServer: Sendable {
             connection.close()
             return true
         }
+    }
+
+    /// Sends one command on a connection of its own, beside any client under test.
+    func send(_ command: RedisCommand) async throws -> RESPValue {
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: self.port)
+        configuration.protocolVersion = .resp2
+        let connection = try await RedisConnection.connect(
+            configuration: configuration, id: -1, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: TestEnvironment.logger)
+        defer { connection.close() }
+        return try await connection.send(command, timeout: .seconds(10))
+    }
+
+    /// How many clients the server holds blocked in commands such as `BLPOP` (`INFO clients`).
+    func blockedClientCount() async throws -> Int {
+        let info = try #require(try await self.send(RedisCommand("INFO", ["clients"])).string, "INFO answered with no text")
+        let line = try #require(info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("blocked_clients:") }, "no blocked_clients in \(info)")
+        return try #require(Int(line.dropFirst("blocked_clients:".count)), "not a number: \(line)")
     }
 
     /// Kills the server abruptly, as a crash would, and waits until it is gone.
