@@ -282,21 +282,28 @@ struct RedisClientIntegrationTests {
         var configuration = try TestEnvironment.configuration()
         configuration.connectionCount = 1
         try await withRunningClient(configuration) { client in
-            _ = try await client.send(.set(prefix + "k", "value"))
-            let blocked = Task {
-                try await client.send(RedisCommand("BLPOP", [prefix + "empty", "0.5"]))
+            try await withRunningClient(configuration) { other in
+                _ = try await client.send(.set(prefix + "k", "value"))
+                // Blocks its connection for 30 s unless something is pushed to the list.
+                let blocked = Task {
+                    try await client.send(RedisCommand("BLPOP", [prefix + "empty", "30"]))
+                }
+                try await eventually("the server blocks on a BLPOP", within: .seconds(10)) {
+                    let info = try await other.send(RedisCommand("INFO", ["clients"])).string ?? ""
+                    return !info.contains("blocked_clients:0")
+                }
+                blocked.cancel()
+                // Cancelling ends the wait at once: without it the BLPOP would still be blocked here, and would only
+                // end (with a null reply, not an error) after the LPUSH below or its 30 s.
+                await #expect(throws: CancellationError.self) {
+                    try await blocked.value
+                }
+                // Queued behind the BLPOP on the one connection: it must get its own reply, not the BLPOP's.
+                let get = Task { try await client.send(.get(prefix + "k")) }
+                _ = try await other.send(RedisCommand("LPUSH", [prefix + "empty", "x"]))
+                #expect(try await get.value.string == "value")
+                _ = try await other.send(.del([prefix + "k", prefix + "empty"]))
             }
-            try await Task.sleep(for: .milliseconds(100))
-            let start = ContinuousClock.now
-            blocked.cancel()
-            await #expect(throws: CancellationError.self) {
-                try await blocked.value
-            }
-            #expect(ContinuousClock.now - start < .milliseconds(300))
-            // Queued behind the BLPOP on the one connection: it must get its own reply, not the BLPOP's null.
-            let reply = try await client.send(.get(prefix + "k"))
-            #expect(reply.string == "value")
-            _ = try await client.send(.del([prefix + "k"]))
         }
     }
 
