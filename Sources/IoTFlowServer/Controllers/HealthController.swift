@@ -79,12 +79,22 @@ struct HealthController {
         let stores: KeyedValues<StoreState>
     }
 
-    struct IndexResponse: ResponseEncodable, Sendable {
-        let name: String
-        let version: String
-        let docs: String
-        let endpoints: [String: String]
-    }
+    /// The root document never changes, so it is written once: `GET /` is the bench's no-op baseline and should
+    /// measure the HTTP layer, not an encoder.
+    static let index: [UInt8] = {
+        let endpoints: [(String, String)] = [
+            ("admin", "/api/v1/admin"), ("auth", "/api/v1/auth"), ("devices", "/api/v1/devices"), ("docs", "/docs"),
+            ("groups", "/api/v1/groups"), ("health", "/health"), ("metrics", "/metrics"), ("openapi", "/openapi.json"),
+            ("status", "/status"), ("telemetry", "/api/v1/telemetry"), ("users", "/api/v1/users"),
+        ]
+        let document = JSONObject([
+            (key: "name", value: .string("IoTFlow")), (key: "version", value: .string(version)), (key: "docs", value: .string("/docs")),
+            (key: "endpoints", value: .object(JSONObject(endpoints.map { (key: $0.0, value: JSONValue.string($0.1)) }))),
+        ])
+        var output: [UInt8] = []
+        JSONWriter.write(.object(document), into: &output)
+        return output
+    }()
 
     static func stores(_ report: StoreHealthChecker.Report) -> KeyedValues<StoreState> {
         KeyedValues(
@@ -121,16 +131,7 @@ struct HealthController {
                 stores: Self.stores(await report)
             )
         }
-        routes.get { _, _ in
-            IndexResponse(
-                name: "IoTFlow", version: Self.version, docs: "/docs",
-                endpoints: [
-                    "health": "/health", "status": "/status", "auth": "/api/v1/auth", "users": "/api/v1/users", "devices": "/api/v1/devices",
-                    "telemetry": "/api/v1/telemetry", "groups": "/api/v1/groups", "admin": "/api/v1/admin", "openapi": "/openapi.json",
-                    "docs": "/docs", "metrics": "/metrics",
-                ]
-            )
-        }
+        routes.get { _, _ in JSONResponseEncoder.response(Self.index) }
         return routes
     }
 }

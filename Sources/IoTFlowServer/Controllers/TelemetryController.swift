@@ -5,36 +5,45 @@ import IoTFlowCore
 struct TelemetryController {
     let services: APIServices
 
-    struct IngestResponse: ResponseEncodable, Sendable {
-        let message: String
+    /// The 201 of `POST /telemetry`, written by the own writer (the hot path; see ``JSONWritableResponse``).
+    struct IngestResponse: JSONWritableResponse {
         let deviceID: Int64
         let deviceName: String
-        let timestamp: Timestamp
-        let points: Int
-        let values: Int
+        let receipt: TelemetryService.Receipt
 
-        private enum CodingKeys: String, CodingKey {
-            case message, deviceID = "device_id", deviceName = "device_name", timestamp, points, values
+        func writeJSON(into output: inout [UInt8]) {
+            output.append(contentsOf: #"{"message":"Telemetry stored","device_id":"#.utf8)
+            output.append(contentsOf: String(self.deviceID).utf8)
+            output.append(contentsOf: #","device_name":"#.utf8)
+            JSONWriter.write(.string(self.deviceName), into: &output)
+            output.append(contentsOf: #","timestamp":"#.utf8)
+            JSONText.time(self.receipt.timestamp, into: &output)
+            output.append(contentsOf: #","points":"#.utf8)
+            output.append(contentsOf: String(self.receipt.points).utf8)
+            output.append(contentsOf: #","values":"#.utf8)
+            output.append(contentsOf: String(self.receipt.values).utf8)
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    struct LatestResponse: ResponseEncodable, Sendable {
+    /// The answer of `GET /telemetry/{device_id}/latest`, written by the own writer (a hot read).
+    struct LatestResponse: JSONWritableResponse {
         let deviceID: Int64
         let deviceName: String
-        let latest: LatestValues
+        let values: [LatestValue]
         let cached: Bool
 
-        private enum CodingKeys: String, CodingKey {
-            case deviceID = "device_id", deviceName = "device_name", latestData = "latest_data", timestamps, cached
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.deviceID, forKey: .deviceID)
-            try container.encode(self.deviceName, forKey: .deviceName)
-            try container.encode(self.latest.data, forKey: .latestData)
-            try container.encode(self.latest.timestamps, forKey: .timestamps)
-            try container.encode(self.cached, forKey: .cached)
+        func writeJSON(into output: inout [UInt8]) {
+            output.append(contentsOf: #"{"device_id":"#.utf8)
+            output.append(contentsOf: String(self.deviceID).utf8)
+            output.append(contentsOf: #","device_name":"#.utf8)
+            JSONWriter.write(.string(self.deviceName), into: &output)
+            let (data, timestamps) = JSONText.latest(self.values)
+            output.append(contentsOf: #","latest_data":"#.utf8)
+            output.append(contentsOf: data)
+            output.append(contentsOf: #","timestamps":"#.utf8)
+            output.append(contentsOf: timestamps)
+            output.append(contentsOf: self.cached ? #","cached":true}"#.utf8 : #","cached":false}"#.utf8)
         }
     }
 
@@ -86,13 +95,7 @@ struct TelemetryController {
             // The body is free-form telemetry read with the project's own parser (faster here; BENCHMARKS.md).
             let submission = try TelemetryPayload.submission(try await request.decodeJSONValue())
             let receipt = try await telemetry.ingest(caller, submission)
-            return Answer(
-                .created,
-                IngestResponse(
-                    message: "Telemetry stored", deviceID: caller.device.id, deviceName: caller.device.name, timestamp: Timestamp(receipt.timestamp),
-                    points: receipt.points, values: receipt.values
-                )
-            )
+            return Answer(.created, IngestResponse(deviceID: caller.device.id, deviceName: caller.device.name, receipt: receipt))
         }
         routes.get("status") { _, _ in
             HealthController.StoresResponse(await self.services.health.check())
@@ -122,7 +125,7 @@ struct TelemetryController {
             let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])
             let id = try context.parameters.id("device_id", kind: "Device")
             let latest = try await telemetry.latest(deviceID: id, principal: principal)
-            return LatestResponse(deviceID: id, deviceName: latest.device.name, latest: LatestValues(latest.values), cached: latest.cached)
+            return LatestResponse(deviceID: id, deviceName: latest.device.name, values: latest.values, cached: latest.cached)
         }
         routes.get("{device_id}/aggregated") { request, context in
             let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])

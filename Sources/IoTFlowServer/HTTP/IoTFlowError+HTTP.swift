@@ -39,7 +39,7 @@ struct ErrorBody: Codable, Sendable {
 
     func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         // Encoding two strings cannot fail.
-        let bytes = (try? JSONEncoder().encode(self)) ?? Data(#"{"error":"Error","message":"Error"}"#.utf8)
+        let bytes = (try? JSONResponseEncoder.shared.encode(self)) ?? Data(#"{"error":"Error","message":"Error"}"#.utf8)
         return JSONResponseEncoder.response(bytes, status: status, headers: headers)
     }
 }

@@ -14,11 +14,14 @@ public struct JSONRequestDecoder: RequestDecoder {
         try Self.decode(T.self, from: try await Self.body(of: request))
     }
 
+    /// One decoder for every body: `decode(_:from:)` does not change it.
+    static let shared = JSONDecoder()
+
     /// Decodes a body already read; empty is 400 like malformed.
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else { throw IoTFlowError.badRequest("A JSON object body is required.") }
         do {
-            return try JSONDecoder().decode(T.self, from: buffer)
+            return try Self.shared.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw IoTFlowError.badRequest(error.clientMessage)
         }
@@ -41,6 +44,8 @@ public struct JSONRequestDecoder: RequestDecoder {
 
     /// Whether a Content-Type names JSON (`application/json`, `text/json`, `application/*+json`, any parameters).
     static func isJSON(_ contentType: String) -> Bool {
+        // What nearly every client sends, checked before any string is built (this runs on every ingest request).
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         return mediaType == "application/json" || mediaType == "text/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }

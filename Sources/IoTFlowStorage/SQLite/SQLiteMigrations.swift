@@ -118,14 +118,22 @@ enum SQLiteMigrations {
             "CREATE INDEX events_by_device ON events(device_id, ts_ms)",
             "CREATE INDEX events_by_user ON events(user_id, ts_ms)",
         ],
-        // 2: counters of stored values, so totals never scan the telemetry table (TelemetrySQLiteStore+Counts).
+        // 2: counters of stored values, so totals never scan the telemetry table (TelemetrySQLiteStore+Counts):
+        // scope 0 counts values per device (bucket = device id), scope 1 per minute of timestamp over the recent
+        // window (bucket = minute); one table, so one statement keeps both.
         [
-            "CREATE TABLE telemetry_counts (device_id INTEGER PRIMARY KEY, points INTEGER NOT NULL)",
-            "INSERT INTO telemetry_counts (device_id, points) SELECT device_id, COUNT(*) FROM telemetry GROUP BY device_id",
-            "CREATE TABLE telemetry_recent_counts (minute INTEGER PRIMARY KEY, points INTEGER NOT NULL)",
             """
-            INSERT INTO telemetry_recent_counts (minute, points)
-            SELECT ts_ms / 60000, COUNT(*) FROM telemetry WHERE ts_ms >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 90000000
+            CREATE TABLE telemetry_counts (
+                scope INTEGER NOT NULL,
+                bucket INTEGER NOT NULL,
+                points INTEGER NOT NULL,
+                PRIMARY KEY (scope, bucket)
+            ) WITHOUT ROWID
+            """,
+            "INSERT INTO telemetry_counts (scope, bucket, points) SELECT 0, device_id, COUNT(*) FROM telemetry GROUP BY device_id",
+            """
+            INSERT INTO telemetry_counts (scope, bucket, points)
+            SELECT 1, ts_ms / 60000, COUNT(*) FROM telemetry WHERE ts_ms >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 90000000
             GROUP BY ts_ms / 60000
             """,
         ],

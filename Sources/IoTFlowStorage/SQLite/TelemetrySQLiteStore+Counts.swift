@@ -2,8 +2,8 @@ import IoTFlowCore
 import SQLiteNIO
 
 /// Counters of stored values, kept in the transaction of every write and delete so that totals for `/status`
-/// and `/admin/stats` never scan the telemetry table: values per device (`telemetry_counts`) and values per
-/// minute of timestamp over the last ``TelemetryCounts/recentWindowMilliseconds`` (`telemetry_recent_counts`).
+/// and `/admin/stats` never scan the telemetry table: values per device and values per minute of timestamp over
+/// the last ``TelemetryCounts/recentWindowMilliseconds``, both in `telemetry_counts`.
 extension TelemetrySQLiteStore {
     /// Newly stored values of a batch, by device and by recent minute.
     struct CountDelta {
@@ -23,28 +23,28 @@ extension TelemetrySQLiteStore {
         self.clock.nowMilliseconds() - TelemetryCounts.recentWindowMilliseconds
     }
 
-    /// Adds `delta` (negative for deletes) to the counters, inside the caller's transaction.
+    /// Scopes of `telemetry_counts`.
+    static let deviceScope = 0
+    static let minuteScope = 1
+
+    /// Adds `delta` (negative for deletes) to the counters, inside the caller's transaction, in one statement.
     static func apply(_ delta: CountDelta, sign: Int, on connection: SQLiteConnection) async throws {
-        if !delta.byDevice.isEmpty {
-            let pairs = delta.byDevice.sorted { $0.key < $1.key }
-            _ = try await connection.query(
-                """
-                INSERT INTO telemetry_counts (device_id, points) VALUES \(Array(repeating: "(?, ?)", count: pairs.count).joined(separator: ", "))
-                ON CONFLICT (device_id) DO UPDATE SET points = points + excluded.points
-                """,
-                pairs.flatMap { [SQLiteData.int($0.key), .integer(sign * $0.value)] }
-            )
+        guard !delta.isEmpty else { return }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity((delta.byDevice.count + delta.byMinute.count) * 3)
+        for (deviceID, count) in delta.byDevice.sorted(by: { $0.key < $1.key }) {
+            binds.append(contentsOf: [.integer(Self.deviceScope), .int(deviceID), .integer(sign * count)])
         }
-        if !delta.byMinute.isEmpty {
-            let pairs = delta.byMinute.sorted { $0.key < $1.key }
-            _ = try await connection.query(
-                """
-                INSERT INTO telemetry_recent_counts (minute, points) VALUES \(Array(repeating: "(?, ?)", count: pairs.count).joined(separator: ", "))
-                ON CONFLICT (minute) DO UPDATE SET points = points + excluded.points
-                """,
-                pairs.flatMap { [SQLiteData.int($0.key), .integer(sign * $0.value)] }
-            )
+        for (minute, count) in delta.byMinute.sorted(by: { $0.key < $1.key }) {
+            binds.append(contentsOf: [.integer(Self.minuteScope), .int(minute), .integer(sign * count)])
         }
+        _ = try await connection.query(
+            """
+            INSERT INTO telemetry_counts (scope, bucket, points) VALUES \(Array(repeating: "(?, ?, ?)", count: binds.count / 3).joined(separator: ", "))
+            ON CONFLICT (scope, bucket) DO UPDATE SET points = points + excluded.points
+            """,
+            binds
+        )
     }
 
     /// Counts per device and recent minute of the rows a delete is about to remove (`filter` over `telemetry`).
@@ -69,16 +69,17 @@ extension TelemetrySQLiteStore {
 
     /// Drops per-minute counters that fell out of the recent window (cheap: a range of the primary key).
     static func pruneRecentCounts(before recentSince: Int64, on connection: SQLiteConnection) async throws {
-        _ = try await connection.query("DELETE FROM telemetry_recent_counts WHERE minute < ?", [.int(recentSince / 60_000)])
+        _ = try await connection.query(
+            "DELETE FROM telemetry_counts WHERE scope = ? AND bucket < ?", [.integer(Self.minuteScope), .int(recentSince / 60_000)])
     }
 
     public func counts(recentSince: Int64) async throws -> TelemetryCounts {
         let row = try await self.database.read(
             """
-            SELECT (SELECT COALESCE(SUM(points), 0) FROM telemetry_counts) AS total,
-                (SELECT COALESCE(SUM(points), 0) FROM telemetry_recent_counts WHERE minute >= ?) AS recent
+            SELECT (SELECT COALESCE(SUM(points), 0) FROM telemetry_counts WHERE scope = ?1) AS total,
+                (SELECT COALESCE(SUM(points), 0) FROM telemetry_counts WHERE scope = ?2 AND bucket >= ?3) AS recent
             """,
-            [.int(recentSince / 60_000)]
+            [.integer(Self.deviceScope), .integer(Self.minuteScope), .int(recentSince / 60_000)]
         ).first
         return TelemetryCounts(total: row?.int("total") ?? 0, recent: row?.int("recent") ?? 0)
     }

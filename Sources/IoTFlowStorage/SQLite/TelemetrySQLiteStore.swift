@@ -61,48 +61,29 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         return true
     }
 
-    /// Inserts values and counts those that are new. Nearly always no value exists yet, so the rows go in with
-    /// `DO NOTHING` and `changes()` confirms it; when some existed, the chunk is rolled back to its savepoint,
-    /// the existing rows are looked up, and the chunk is written again as an upsert (later writes win).
+    /// Inserts values and counts those that are new, in one statement: `DO NOTHING … RETURNING` lists exactly the
+    /// rows it inserted. Nearly always that is every row; when some existed already, the chunk is written again
+    /// as an upsert so the later write wins (it rewrites the rows just inserted with the same values).
     private static func insertValues(
         _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, on connection: SQLiteConnection
     ) async throws {
-        _ = try await connection.query("SAVEPOINT chunk")
-        try await Self.insert(
-            rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false, on: connection)
-        if try await connection.changes() == rows.count {
-            _ = try await connection.query("RELEASE chunk")
-            for row in rows { delta.add(deviceID: row.deviceID, timestamp: row.timestamp, recentSince: recentSince) }
-            return
+        let inserted = try await Self.insert(
+            rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false,
+            returning: " RETURNING device_id, ts_ms", on: connection)
+        for row in inserted {
+            guard let deviceID = row.int64("device_id"), let timestamp = row.int64("ts_ms") else { continue }
+            delta.add(deviceID: deviceID, timestamp: timestamp, recentSince: recentSince)
         }
-        _ = try await connection.query("ROLLBACK TO chunk")
-        _ = try await connection.query("RELEASE chunk")
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(rows.count * 3)
-        for row in rows {
-            binds.append(contentsOf: [.int(row.deviceID), .int(try TelemetryBatch.keyID(row.key, in: ids)), .int(row.timestamp)])
+        if inserted.count < rows.count {
+            try await Self.insert(rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
         }
-        let existing = try await connection.query(
-            "SELECT device_id, key_id, ts_ms FROM telemetry WHERE (device_id, key_id, ts_ms) IN (VALUES "
-                + Array(repeating: "(?, ?, ?)", count: rows.count).joined(separator: ", ") + ")",
-            binds
-        )
-        var stored = Set<[Int64]>()
-        for row in existing {
-            if let device = row.int64("device_id"), let key = row.int64("key_id"), let timestamp = row.int64("ts_ms") {
-                stored.insert([device, key, timestamp])
-            }
-        }
-        for row in rows where !stored.contains([row.deviceID, try TelemetryBatch.keyID(row.key, in: ids), row.timestamp]) {
-            delta.add(deviceID: row.deviceID, timestamp: row.timestamp, recentSince: recentSince)
-        }
-        try await Self.insert(rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
     }
 
+    @discardableResult
     private static func insert(
         _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "",
-        assignments: Bool = true, on connection: SQLiteConnection
-    ) async throws {
+        assignments: Bool = true, returning: String = "", on connection: SQLiteConnection
+    ) async throws -> [SQLiteRow] {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 6)
         for row in rows {
@@ -115,11 +96,11 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             case .bool(let bool): binds.append(contentsOf: [.null, .null, .integer(bool ? 1 : 0)])
             }
         }
-        _ = try await connection.query(
+        return try await connection.query(
             """
             INSERT INTO \(table) (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
             \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")) \
-            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(condition)
+            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(condition)\(returning)
             """,
             binds
         )
@@ -339,9 +320,11 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             // The devices' own counters go away with them rather than dropping to zero.
             delta.byDevice = [:]
             try await Self.apply(delta, sign: -1, on: connection)
-            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_counts"] {
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE device_id IN (\(list))", binds)
             }
+            _ = try await connection.query(
+                "DELETE FROM telemetry_counts WHERE scope = \(Self.deviceScope) AND bucket IN (\(list))", binds)
             return 0
         }
     }
