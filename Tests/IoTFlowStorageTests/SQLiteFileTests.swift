@@ -58,6 +58,42 @@ struct SQLiteFileTests {
         await third.close()
     }
 
+    @Test("a file at schema version 2 keeps its counters when upgraded, and writes after the upgrade count on")
+    func upgradeFromVersion2() async throws {
+        let directory = try SQLiteTestFile.makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data.sqlite").path
+        let now = SystemWallClock().nowMilliseconds()
+        let recentSince = now - TelemetryCounts.recentWindowMilliseconds
+
+        let first = try await SQLiteTestFile.open(path)
+        let stores = StoreFixture(
+            accounts: AccountSQLiteStore(database: first), devices: DeviceSQLiteStore(database: first), groups: GroupSQLiteStore(database: first),
+            telemetry: TelemetrySQLiteStore(database: first),
+            events: EventSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
+        )
+        let device = try await stores.makeDevice(try await stores.makeUser("keeper"), "probe")
+        // Two recent values and one from a year ago.
+        let points = [point(now - 1000, [("t", .number(1)), ("h", .number(2))]), point(now - 31_536_000_000, [("t", .number(3))])]
+        try await stores.telemetry.write([TelemetryWrite(deviceID: device.id, points: points)])
+        // Back to version 2 as it was released: its two counter tables, filled by its own statements.
+        for statement in [
+            "DROP TRIGGER telemetry_write_effects_apply", "DROP VIEW telemetry_write_effects", "DROP TABLE telemetry_counts",
+        ] + SQLiteMigrations.versions[1] + ["PRAGMA user_version = 2"] {
+            _ = try await first.execute(statement)
+        }
+        await first.close()
+
+        let second = try await SQLiteTestFile.open(path)
+        #expect(try await Self.schemaVersion(second) == SQLiteMigrations.latestVersion)
+        let telemetry = TelemetrySQLiteStore(database: second)
+        #expect(try await telemetry.counts(recentSince: recentSince) == TelemetryCounts(total: 3, recent: 2))
+        try await telemetry.write([TelemetryWrite(deviceID: device.id, points: [point(now, [("t", .number(4))])])])
+        #expect(try await telemetry.counts(recentSince: recentSince) == TelemetryCounts(total: 4, recent: 3))
+        #expect(try await telemetry.latest(deviceID: device.id).first { $0.key == "t" }?.timestamp == now)
+        await second.close()
+    }
+
     @Test("a file written by a newer schema version is refused")
     func newerSchemaRefused() async throws {
         let directory = try SQLiteTestFile.makeDirectory()

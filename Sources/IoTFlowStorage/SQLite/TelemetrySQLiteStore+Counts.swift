@@ -27,24 +27,12 @@ extension TelemetrySQLiteStore {
     static let deviceScope = 0
     static let minuteScope = 1
 
-    /// Adds `delta` (negative for deletes) to the counters, inside the caller's transaction, in one statement.
+    /// Adds `delta` (negative for deletes) to the counters, inside the caller's transaction (writes add theirs
+    /// with their other effects, TelemetrySQLiteStore+Effects).
     static func apply(_ delta: CountDelta, sign: Int, on connection: SQLiteConnection) async throws {
-        guard !delta.isEmpty else { return }
         var binds: [SQLiteData] = []
-        binds.reserveCapacity((delta.byDevice.count + delta.byMinute.count) * 3)
-        for (deviceID, count) in delta.byDevice.sorted(by: { $0.key < $1.key }) {
-            binds.append(contentsOf: [.integer(Self.deviceScope), .int(deviceID), .integer(sign * count)])
-        }
-        for (minute, count) in delta.byMinute.sorted(by: { $0.key < $1.key }) {
-            binds.append(contentsOf: [.integer(Self.minuteScope), .int(minute), .integer(sign * count)])
-        }
-        _ = try await connection.query(
-            """
-            INSERT INTO telemetry_counts (scope, bucket, points) VALUES \(Array(repeating: "(?, ?, ?)", count: binds.count / 3).joined(separator: ", "))
-            ON CONFLICT (scope, bucket) DO UPDATE SET points = points + excluded.points
-            """,
-            binds
-        )
+        Self.appendCounts(delta, sign: sign, to: &binds)
+        try await Self.insertEffects(binds, on: connection)
     }
 
     /// Counts per device and recent minute of the rows a delete is about to remove (`filter` over `telemetry`).

@@ -39,22 +39,8 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             for chunk in batch.rows.chunked(Self.rowsPerStatement) {
                 try await Self.insertValues(chunk, ids: ids, recentSince: recentSince, delta: &delta, on: connection)
             }
-            for chunk in batch.latest.chunked(Self.rowsPerStatement) {
-                try await Self.insert(
-                    chunk, ids: ids, table: "telemetry_latest", conflict: "(device_id, key_id) DO UPDATE SET ts_ms = excluded.ts_ms,",
-                    condition: " WHERE excluded.ts_ms >= telemetry_latest.ts_ms", on: connection
-                )
-            }
-            for chunk in batch.metadata.chunked(Self.rowsPerStatement) {
-                _ = try await connection.query(
-                    "INSERT OR REPLACE INTO telemetry_metadata (device_id, ts_ms, metadata) VALUES "
-                        + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                    chunk.flatMap { [SQLiteData.int($0.deviceID), .int($0.timestamp), .text($0.text)] }
-                )
-            }
-            try await Self.apply(delta, sign: 1, on: connection)
+            try await Self.applyEffects(of: batch, ids: ids, delta: delta, lastSeen: lastSeen, on: connection)
             if self.pruning.isDue(recentSince) { try await Self.pruneRecentCounts(before: recentSince, on: connection) }
-            try await DeviceSQLiteStore.markSeen(lastSeen, on: connection)
             return ids
         }
         self.keys.remember(keyIDs)
@@ -68,21 +54,21 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, on connection: SQLiteConnection
     ) async throws {
         let inserted = try await Self.insert(
-            rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false,
+            rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false,
             returning: " RETURNING device_id, ts_ms", on: connection)
         for row in inserted {
             guard let deviceID = row.int64("device_id"), let timestamp = row.int64("ts_ms") else { continue }
             delta.add(deviceID: deviceID, timestamp: timestamp, recentSince: recentSince)
         }
         if inserted.count < rows.count {
-            try await Self.insert(rows, ids: ids, table: "telemetry", conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
+            try await Self.insert(rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
         }
     }
 
     @discardableResult
     private static func insert(
-        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], table: String, conflict: String, condition: String = "",
-        assignments: Bool = true, returning: String = "", on connection: SQLiteConnection
+        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], conflict: String, assignments: Bool = true, returning: String = "",
+        on connection: SQLiteConnection
     ) async throws -> [SQLiteRow] {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 6)
@@ -90,17 +76,13 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             binds.append(.int(row.deviceID))
             binds.append(.int(try TelemetryBatch.keyID(row.key, in: ids)))
             binds.append(.int(row.timestamp))
-            switch row.value {
-            case .number(let number): binds.append(contentsOf: [.float(number), .null, .null])
-            case .string(let string): binds.append(contentsOf: [.null, .text(string), .null])
-            case .bool(let bool): binds.append(contentsOf: [.null, .null, .integer(bool ? 1 : 0)])
-            }
+            Self.appendValue(row.value, to: &binds)
         }
         return try await connection.query(
             """
-            INSERT INTO \(table) (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
+            INSERT INTO telemetry (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
             \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")) \
-            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(condition)\(returning)
+            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(returning)
             """,
             binds
         )
