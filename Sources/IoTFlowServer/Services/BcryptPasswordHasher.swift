@@ -4,10 +4,15 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// bcrypt on a thread pool of its own. A hash takes tens of milliseconds of CPU: on the shared blocking pool
 /// (where every SQLite statement runs) a burst of logins would queue ahead of telemetry writes. Here the threads
 /// are few (`IOTFLOW_BCRYPT_THREADS`) and the queue is bounded: past it, logins get 503 instead of waiting
-/// behind an ever longer line.
+/// behind an ever longer line. Its threads also run at a lower scheduling priority (nice 10), so that where
+/// cores are few a burst of logins yields to the request path.
 final class BcryptPasswordHasher: PasswordHasher, Service {
     let cost: UInt8
     let decoyHash: String
@@ -40,7 +45,20 @@ final class BcryptPasswordHasher: PasswordHasher, Service {
             throw IoTFlowError.unavailable("Too many sign-ins are being checked right now; retry in a moment.")
         }
         defer { self.inFlight.subtract(1, ordering: .relaxed) }
-        return try await self.pool.runIfActive(work)
+        return try await self.pool.runIfActive {
+            Self.lowerThreadPriority()
+            return work()
+        }
+    }
+
+    /// Lowers the calling thread's priority to nice 10 (Linux keeps nice values per thread; `who` 0 is the calling
+    /// thread). Only the pool's own threads call this, and they never need their priority back. The idle
+    /// scheduling class was tried as well: more writes got through during a login burst, but it can starve
+    /// sign-ins on a saturated machine, and write p99 was no better (BENCHMARKS.md).
+    private static func lowerThreadPriority() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
     }
 
     /// Keeps the pool until the server shuts down, then stops its threads.
