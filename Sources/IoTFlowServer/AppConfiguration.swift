@@ -48,6 +48,10 @@ public struct AppConfiguration: Sendable {
     public var deviceRegistrationRateLimitPerMinute: Int = 120
     /// Threads that run bcrypt (`IOTFLOW_BCRYPT_THREADS`); default half the cores, at least one.
     public var bcryptThreads: Int = max(1, System.coreCount / 2)
+    /// Percent of one core that bcrypt may use on average (`IOTFLOW_BCRYPT_CPU_PERCENT`); 0 lifts the limit. The
+    /// default is an eighth of the machine (25 on two cores, 100 on eight): on two cores, 50 still let a burst of
+    /// sign-ins double write p99 in some runs, 25 never did (BENCHMARKS.md).
+    public var bcryptCPUPercent: Int = max(25, System.coreCount * 100 / 8)
     /// Most distinct telemetry keys per device (`IOTFLOW_MAX_KEYS_PER_DEVICE`).
     public var maxKeysPerDevice: Int = 1000
     /// Turn undocumented answers into 500s naming the mismatch with the OpenAPI document; for tests.
@@ -97,6 +101,9 @@ public struct AppConfiguration: Sendable {
         }
         if let threads = environment["IOTFLOW_BCRYPT_THREADS"], !threads.isEmpty {
             config.bcryptThreads = try EnvironmentValue.integer(threads, name: "IOTFLOW_BCRYPT_THREADS", range: 1...256)
+        }
+        if let percent = environment["IOTFLOW_BCRYPT_CPU_PERCENT"], !percent.isEmpty {
+            config.bcryptCPUPercent = try EnvironmentValue.integer(percent, name: "IOTFLOW_BCRYPT_CPU_PERCENT", range: 0...25_600)
         }
         if let keys = environment["IOTFLOW_MAX_KEYS_PER_DEVICE"], !keys.isEmpty {
             config.maxKeysPerDevice = try EnvironmentValue.integer(keys, name: "IOTFLOW_MAX_KEYS_PER_DEVICE", range: 1...1_000_000)

@@ -47,4 +47,18 @@ struct PasswordPoolTests {
         for blocker in blockers { try await blocker.value }
         #expect(checked == true, "the hash was checked while the shared pool was blocked")
     }
+
+    @Test("the pool charges each hash to its CPU budget, and without a budget nothing waits")
+    func hashesAreCharged() async throws {
+        let limited = BcryptPasswordHasher(cost: 4, threads: 1, cpuPercent: 1, burst: 0)
+        #expect(limited.budgetDelay() == 0, "nothing spent yet")
+        let hash = try await limited.hash("password123")
+        // One percent of a core: the hash's own CPU time, however short, is paid back a hundred times over.
+        #expect(limited.budgetDelay() > 0, "the next hash waits")
+        #expect(try await limited.verify("password123", hash: hash), "and still runs once the debt is paid")
+
+        let unlimited = BcryptPasswordHasher(cost: 4, threads: 1, cpuPercent: 0)
+        _ = try await unlimited.hash("password123")
+        #expect(unlimited.budgetDelay() == 0)
+    }
 }
