@@ -20,7 +20,8 @@ public enum AdminTasks {
             let deps = Dependencies(
                 accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
                 events: events, eventStore: stores.events,
-                passwords: BcryptPasswordHasher(cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent),
+                passwords: BcryptPasswordHasher(
+                    cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent),
                 writer: DirectTelemetryWriter(store: stores.telemetry)
             )
             let user = try await AccountService(deps).createUser(username: username, email: email, password: password, isAdmin: isAdmin)

@@ -32,7 +32,8 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
         store: stores.telemetry, devices: stores.devices, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
     )
     let eventWriter = EventWriter(store: stores.events, logger: logger)
-    let passwords = BcryptPasswordHasher(cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent)
+    let passwords = BcryptPasswordHasher(
+        cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent)
     let deps = Dependencies(
         accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
         events: eventWriter, eventStore: stores.events, passwords: passwords, writer: batcher, clock: clock,
