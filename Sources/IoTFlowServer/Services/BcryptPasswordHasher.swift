@@ -25,17 +25,22 @@ final class BcryptPasswordHasher: PasswordHasher, Service {
     private let inFlight = Atomic<Int>(0)
     private let budget: Mutex<CPUBudget?>
     private let limited: Bool
-    private let origin = ContinuousClock.now
+    /// Monotonic seconds for the budget's refills; injectable so tests need not race the real clock.
+    private let now: @Sendable () -> Double
 
     /// A hasher with `threads` threads and room for `maxWaiting` hashes in progress or queued, whose hashes use
     /// on average at most `cpuPercent` percent of one core (0: no limit), with up to `burst` seconds of CPU saved
     /// up for sign-ins that arrive after a quiet spell.
-    init(cost: Int, threads: Int, cpuPercent: Int = 0, burst: Double = 1, maxWaiting: Int = 256) {
+    init(
+        cost: Int, threads: Int, cpuPercent: Int = 0, burst: Double = 1, maxWaiting: Int = 256,
+        now: @escaping @Sendable () -> Double = BcryptPasswordHasher.monotonicSeconds
+    ) {
+        self.now = now
         self.cost = UInt8(cost)
         self.decoyHash = Bcrypt.hash(Secrets.newToken(), cost: UInt8(cost))
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.maxWaiting = maxWaiting
-        self.budget = Mutex(cpuPercent > 0 ? CPUBudget(share: Double(cpuPercent) / 100, burst: burst, now: 0) : nil)
+        self.budget = Mutex(cpuPercent > 0 ? CPUBudget(share: Double(cpuPercent) / 100, burst: burst, now: now()) : nil)
         self.limited = cpuPercent > 0
         // Started here rather than in run(), so no request can arrive before the pool accepts work.
         self.pool.start()
@@ -60,25 +65,29 @@ final class BcryptPasswordHasher: PasswordHasher, Service {
             Self.lowerThreadPriority()
             guard self.limited else { return work() }
             // The wait happens on the pool's own thread, so queued hashes stay queued behind it in order.
-            let delay = self.budget.withLock { $0?.delay(at: self.elapsedSeconds()) ?? 0 }
+            let delay = self.budget.withLock { $0?.delay(at: self.now()) ?? 0 }
             if delay > 0 { Self.sleep(seconds: delay) }
-            let started = Self.threadCPUSeconds() ?? self.elapsedSeconds()
+            let started = Self.threadCPUSeconds() ?? self.now()
             let result = work()
-            let used = (Self.threadCPUSeconds() ?? self.elapsedSeconds()) - started
-            self.budget.withLock { $0?.spend(used, at: self.elapsedSeconds()) }
+            let used = (Self.threadCPUSeconds() ?? self.now()) - started
+            self.budget.withLock { $0?.spend(used, at: self.now()) }
             return result
         }
     }
 
     /// Seconds the next hash would wait for the budget now; for tests.
     func budgetDelay() -> Double {
-        self.budget.withLock { $0?.delay(at: self.elapsedSeconds()) ?? 0 }
+        self.budget.withLock { $0?.delay(at: self.now()) ?? 0 }
     }
 
-    private func elapsedSeconds() -> Double {
-        let elapsed = (ContinuousClock.now - self.origin).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-    }
+    /// Seconds on the continuous clock since an arbitrary fixed point.
+    static let monotonicSeconds: @Sendable () -> Double = {
+        let origin = ContinuousClock.now
+        return {
+            let elapsed = (ContinuousClock.now - origin).components
+            return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        }
+    }()
 
     /// CPU time of the calling thread: what a hash costs, not counting the time it was preempted.
     private static func threadCPUSeconds() -> Double? {
