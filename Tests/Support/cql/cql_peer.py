@@ -304,12 +304,6 @@ class Conn(asyncio.Protocol):
             log('internal error before handling: %r' % e)
             await self.send(C.encode_response(R.error(0x0000, 'peer internal error: %r' % e), max(stream, 0)))
             return
-        try:
-            pass
-        except ProtocolViolation as v:
-            peer.violation(str(v), frame, self)
-            await self.send(C.encode_response(R.error(0x000A, 'peer: %s' % v), max(stream, 0)))
-            return
         opname = OPNAMES[opcode]
         rule = None
         if self.state == 'ready' or opcode in (0x01, 0x05):
@@ -318,6 +312,7 @@ class Conn(asyncio.Protocol):
             return
         if rule is not None and rule['action'] not in ('split_response', 'half_then_close'):
             ob = self.fault_error(rule, msg)
+            rule = None
         else:
             try:
                 ob = await self.handle(msg)
