@@ -7,12 +7,13 @@
 #   scripts/cql-peer.sh check DIR        exit 1 and print DIR/oracle-violations.log when the peer saw frames the
 #                                        oracle codec rejects
 # Credentials: with CQL_PEER_USERNAME and CQL_PEER_PASSWORD set at start, the peer requires PasswordAuthenticator.
+# CQL_PEER_PYTHON: the Python with cassandra-driver to run it with (default python3).
 set -euo pipefail
 action=${1:?start|stop|kill|check}
 dir=${2:?state folder}
 peer="$(cd "$(dirname "$0")/.." && pwd)/Tests/Support/cql/cql_peer.py"
-python=$(command -v python3 || true)
-[ -n "$python" ] || { echo "cql-peer.sh: python3 not found" >&2; exit 1; }
+python=$(command -v "${CQL_PEER_PYTHON:-python3}" || true)
+[ -n "$python" ] || { echo "cql-peer.sh: ${CQL_PEER_PYTHON:-python3} not found" >&2; exit 1; }
 
 # Waits until the process is gone, at most 5 s.
 wait_gone() {
