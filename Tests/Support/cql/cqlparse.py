@@ -95,10 +95,6 @@ class Stmt:
         self.__dict__.update(kw)
 
 
-KEYWORDS_RESERVED = {'select', 'from', 'where', 'and', 'insert', 'into', 'values', 'update', 'set', 'delete',
-                     'using', 'ttl', 'timestamp_kw_never', 'order', 'by', 'limit', 'in', 'create', 'keyspace',
-                     'table', 'if', 'not', 'exists', 'with', 'primary', 'key_kw_never', 'drop', 'use', 'batch',
-                     'begin', 'apply', 'asc', 'desc', 'allow', 'null', 'true_kw', 'of'}
 # 'key', 'ttl', 'timestamp' are unreserved in Cassandra and valid column names ('key' is used by the store)
 RESERVED = {'select', 'from', 'where', 'and', 'insert', 'into', 'values', 'update', 'set', 'delete', 'using',
             'order', 'by', 'limit', 'in', 'create', 'keyspace', 'table', 'if', 'with', 'primary', 'drop', 'use',

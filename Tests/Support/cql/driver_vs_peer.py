@@ -476,6 +476,37 @@ def t_concurrency():
           all(dt(f.result().one().ts) == T0 + i for i, f in enumerate(futs)))
 
 
+def t_more_cql():
+    s.execute("CREATE TABLE IF NOT EXISTS %s.rev (p bigint, c text, v double, w text, PRIMARY KEY (p, c)) "
+              "WITH CLUSTERING ORDER BY (c DESC)" % KS)
+    for c in ('a', 'c', 'b'):
+        s.execute("INSERT INTO %s.rev (p, c, v) VALUES (1, '%s', 1.0)" % (KS, c))
+    check('CLUSTERING ORDER BY (c DESC)', [r.c for r in s.execute("SELECT c FROM %s.rev WHERE p = 1" % KS)] ==
+          ['c', 'b', 'a'])
+    check('... reversed by ORDER BY c ASC', [r.c for r in s.execute(
+        "SELECT c FROM %s.rev WHERE p = 1 ORDER BY c ASC" % KS)] == ['a', 'b', 'c'])
+    check('... slice on a DESC column', [r.c for r in s.execute(
+        "SELECT c FROM %s.rev WHERE p = 1 AND c > 'a' AND c <= 'c'" % KS)] == ['c', 'b'])
+    s.execute("UPDATE %s.rev SET w = 'x' WHERE p = 2 AND c = 'z'" % KS)
+    r = s.execute("SELECT * FROM %s.rev WHERE p = 2" % KS).one()
+    check('UPDATE creates a row without a marker', r is not None and r.w == 'x' and r.v is None)
+    s.execute("UPDATE %s.rev SET w = null WHERE p = 2 AND c = 'z'" % KS)
+    check('... which disappears when its last cell is deleted',
+          s.execute("SELECT * FROM %s.rev WHERE p = 2" % KS).one() is None)
+    s.execute("INSERT INTO %s.rev (p, c, v) VALUES (3, 'a', 1.0) USING TIMESTAMP 1000" % KS)
+    s.execute("INSERT INTO %s.rev (p, c, v) VALUES (3, 'a', 2.0) USING TIMESTAMP 999" % KS)
+    check('USING TIMESTAMP decides, not arrival', s.execute("SELECT v FROM %s.rev WHERE p = 3" % KS).one().v == 1.0)
+    s.execute("DELETE FROM %s.rev USING TIMESTAMP 998 WHERE p = 3" % KS)
+    check('... an older delete does not shadow it', s.execute("SELECT v FROM %s.rev WHERE p = 3" % KS).one().v == 1.0)
+    s.execute("INSERT INTO %s.points (device_id, bucket, key, ts) VALUES (1, 1, 'iso', '2024-05-01 00:00:00+0000')" % KS)
+    r = s.execute("SELECT ts FROM %s.points WHERE device_id = 1 AND bucket = 1 AND key = 'iso'" % KS).one()
+    check('timestamp from an ISO 8601 literal', r is not None and dt(r.ts) == T0, r)
+    s.execute("TRUNCATE %s.rev" % KS)
+    check('TRUNCATE', list(s.execute("SELECT * FROM %s.rev WHERE p = 1" % KS)) == [])
+    s.execute("DROP TABLE %s.rev" % KS)
+    check('DROP TABLE', raises(lambda: s.execute("SELECT * FROM %s.rev WHERE p = 1" % KS), InvalidRequest) is not None)
+
+
 # ------------------------------------------------------------------ raw frames (QUERY with values, oracle)
 class Raw:
     def __init__(self, port, startup=True):
@@ -690,6 +721,7 @@ if Q:
     section('TTL', t_ttl)
     section('batches', t_batches)
     section('errors', t_errors)
+    section('more CQL (clustering order, UPDATE, USING TIMESTAMP, TRUNCATE, DROP TABLE)', t_more_cql)
     section('concurrency', t_concurrency)
     section('raw QUERY/BATCH with values', t_raw_values)
     if args.dir:
