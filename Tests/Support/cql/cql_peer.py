@@ -223,6 +223,7 @@ class Conn(asyncio.Protocol):
         self.state = 'new'               # new -> auth -> ready
         self.wlock = asyncio.Lock()
         self.closed = False
+        self.inflight = {}               # stream id -> requests received and not yet answered
 
     def connection_made(self, tr):
         self.tr = tr
@@ -254,8 +255,16 @@ class Conn(asyncio.Protocol):
         if not self.closed:
             self.tr.write(data)
 
+    def answered(self, stream):
+        n = self.inflight.get(stream, 0) - 1
+        if n > 0:
+            self.inflight[stream] = n
+        else:
+            self.inflight.pop(stream, None)
+
     async def send(self, data, rule=None):
         async with self.wlock:
+            self.answered(struct.unpack_from('>h', data, 2)[0])
             if self.closed:
                 return
             if rule is None:
@@ -286,6 +295,9 @@ class Conn(asyncio.Protocol):
                 return
             if stream < 0:
                 raise ProtocolViolation('negative stream id %d in a request' % stream)
+            self.inflight[stream] = self.inflight.get(stream, 0) + 1
+            if self.inflight[stream] > 1:
+                raise ProtocolViolation('stream id %d reused while the request sent on it is unanswered' % stream)
             if flags & 0x01:
                 raise ProtocolViolation('compression flag set but no compression was negotiated')
             if flags & ~0x07:
@@ -309,6 +321,7 @@ class Conn(asyncio.Protocol):
         if self.state == 'ready' or opcode in (0x01, 0x05):
             rule = peer.faults.take(opname, self.text_of(msg), stream)
         if rule is not None and rule['action'] == 'no_response':
+            self.answered(stream)         # never answered: the client may take the id back after its timeout
             return
         if rule is not None and rule['action'] not in ('split_response', 'half_then_close'):
             ob = self.fault_error(rule, msg)

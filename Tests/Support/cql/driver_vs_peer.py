@@ -699,10 +699,21 @@ def t_auth_and_oracle():
         r = raw.send_raw(bad)
         check('frame with trailing bytes -> ProtocolError', isinstance(r, ProtocolException), r)
         raw.sock.close()
+        raw = Raw(port2, startup=True)
+        from cassandra.protocol import AuthResponseMessage
+        r = raw.call(AuthResponseMessage(b'\x00iot\x00s3cret'))
+        check('raw SASL PLAIN authentication', type(r).__name__ == 'AuthSuccessMessage', r)
+        ddl = "CREATE KEYSPACE IF NOT EXISTS reuse WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        f1 = _ProtocolHandler.encode_message(QueryMessage(ddl, ConsistencyLevel.ONE), 77, 4, None, False)
+        raw.sock.sendall(f1 + f1)             # the first is a write waiting for its fsync when the second arrives
+        got = [raw.read(), raw.read()]
+        check('stream id reused while in flight -> ProtocolError',
+              sorted(type(x).__name__ for x in got) == ['ProtocolException', 'ResultMessage'], got)
+        raw.sock.close()
         with open(os.path.join(d2, 'oracle-violations.log')) as f:
             lines = f.read().splitlines()
-        check('both frames are in oracle-violations.log with hex and reason', len(lines) == 2 and
-              'trailing bytes' in lines[1] and bad.hex() in lines[1], lines)
+        check('the three bad frames are in oracle-violations.log with hex and reason', len(lines) == 3 and
+              'trailing bytes' in lines[1] and bad.hex() in lines[1] and 'reused' in lines[2], lines)
         check('cql-peer.sh check fails on that DIR', sh('check', d2).returncode == 1)
     finally:
         sh('stop', d2)
