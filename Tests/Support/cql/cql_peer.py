@@ -30,7 +30,7 @@ import cqlcodec as C                                  # noqa: E402
 from cqlcodec import R                                # noqa: E402
 from cqlparse import CQLError, CQLInvalid, parse      # noqa: E402
 from cqlstore import Store, CQLAlreadyExists          # noqa: E402
-from cqlexec import Ctx, analyze                      # noqa: E402
+from cqlexec import Ctx, Outcome, analyze             # noqa: E402
 
 OPNAMES = {0x01: 'STARTUP', 0x05: 'OPTIONS', 0x07: 'QUERY', 0x09: 'PREPARE', 0x0A: 'EXECUTE', 0x0B: 'REGISTER',
            0x0D: 'BATCH', 0x0F: 'AUTH_RESPONSE'}
@@ -341,7 +341,10 @@ class Conn(asyncio.Protocol):
                 import traceback
                 traceback.print_exc()
                 ob = R.error(0x0000, 'peer internal error: %r' % e)
-        await self.send(C.encode_response(ob, stream), rule)
+        warnings = None
+        if isinstance(ob, Warned):
+            ob, warnings = ob.response, ob.warnings
+        await self.send(C.encode_response(ob, stream, warnings=warnings), rule)
 
     def check_message(self, msg, opcode):
         """Protocol rules beyond decoding: handshake order and the enumerations' ranges."""
@@ -501,9 +504,53 @@ class Conn(asyncio.Protocol):
         ops = []
         for plan, values in plans:
             ops += plan.execute(peer.store, Ctx(values, ts, now, batch=True)).ops
-        from cqlexec import Outcome
+        warnings = batch_warnings(ops, msg.batch_type)       # raises "Batch too large" like Cassandra
         await peer.write(Outcome(None, ops=ops))
-        return R.void()
+        return Warned(R.void(), warnings) if warnings else R.void()
+
+
+class Warned:
+    """A response sent with the WARNING header flag."""
+
+    def __init__(self, response, warnings):
+        self.response, self.warnings = response, warnings
+
+
+BATCH_WARN, BATCH_FAIL, UNLOGGED_PARTITIONS_WARN = 5 * 1024, 50 * 1024, 10
+
+
+def batch_warnings(ops, batch_type):
+    """Cassandra's batch size guard (batch_size_warn/fail_threshold: 5 KiB / 50 KiB, only for batches spanning
+    more than one partition) and its unlogged-batch warning (more than 10 partitions).  The size is an
+    approximation of Cassandra's dataSize: keys, clustering values, cell values, 8 bytes per timestamp and
+    per expiry."""
+    parts, size, tables = set(), 0, []
+    for op in ops:
+        ks, table, pk = op[1], op[2], tuple(op[3])
+        parts.add((ks, pk))
+        name = '%s.%s' % (ks, table)
+        if name not in tables:
+            tables.append(name)
+        size += sum(len(x) // 2 for x in op[3])
+        if op[0] == 'row':
+            size += sum(len(x) // 2 for x in op[4]) + (8 if op[5] else 0)
+            for ts_, v, exp in op[6].values():
+                size += 8 + (len(v) // 2 if v else 0) + (8 if exp else 0)
+        elif op[0] == 'ctr':
+            size += sum(len(x) // 2 for x in op[4]) + 16
+        elif op[0] == 'del':
+            size += sum(len(x) // 2 for x in op[4]) + 8 + sum(len(b[0]) // 2 for b in (op[5], op[6]) if b)
+    out = []
+    if len(parts) > 1 and size > BATCH_WARN:
+        if size > BATCH_FAIL:
+            raise CQLInvalid('Batch too large')
+        out.append('Batch for [%s] is of size %d, exceeding specified threshold of %d by %d.'
+                   % (', '.join(tables), size, BATCH_WARN, size - BATCH_WARN))
+    if batch_type == BatchType.UNLOGGED and len(parts) > UNLOGGED_PARTITIONS_WARN:
+        out.append('Unlogged batch covering %d partitions detected against table%s [%s]. You should use a logged '
+                   'batch for atomicity, or asynchronous writes for performance.'
+                   % (len(parts), 's' if len(tables) > 1 else '', ', '.join(tables)))
+    return out
 
 
 # ------------------------------------------------------------------ entry points

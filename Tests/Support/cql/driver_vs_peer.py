@@ -448,6 +448,27 @@ def t_batches():
     b.add(Q['pt_del_one'], (DEV, B + 2, 'same', T0))
     s.execute(b)
     check('batch statements share one timestamp (tombstone wins the tie)', pts(DEV, B + 2, 'same', 0, T0 * 2) == [])
+    # Cassandra's batch guards: a warning above 5 KiB (more than one partition), InvalidRequest above 50 KiB
+    b = BatchStatement(batch_type=BatchType.UNLOGGED)
+    for i in range(12):
+        b.add(Q['md_ins'], (DEV, B + 100 + i, T0, 'x' * 600, 0))
+    f = s.execute_async(b)
+    f.result()
+    w = f.warnings or []
+    check('12-partition 7 KiB unlogged batch: size and unlogged warnings (WARNING flag)', len(w) == 2 and
+          'exceeding specified threshold of 5120' in w[0] and 'Unlogged batch covering 12 partitions' in w[1], w)
+    b = BatchStatement(batch_type=BatchType.LOGGED)
+    for i in range(2):
+        b.add(Q['md_ins'], (DEV, B + 200 + i, T0, 'x' * 30000, 0))
+    e = raises(lambda: s.execute(b), InvalidRequest)
+    check('60 KiB batch over 2 partitions -> InvalidRequest "Batch too large"', e is not None and 'Batch too large' in str(e))
+    b = BatchStatement(batch_type=BatchType.LOGGED)
+    for i in range(3):
+        b.add(Q['md_ins'], (DEV, B + 300, T0 + i, 'x' * 30000, 0))
+    f = s.execute_async(b)
+    f.result()
+    check('90 KiB batch in one partition passes without warnings (Cassandra checks multi-partition batches only)',
+          not f.warnings and len(list(s.execute(Q['md_rng'], (DEV, B + 300, 0, T0 * 2)))) == 3)
 
 
 def t_errors():
