@@ -4,6 +4,7 @@ analyze() checks a parsed statement against the schema and returns a plan with i
 plan.execute(ctx) validates the bound values and returns an Outcome: the ops to log and apply
 (writes) and the response body (reads and DDL are answered from it directly).
 """
+import bisect
 import io
 import itertools
 import json
@@ -543,7 +544,8 @@ class SelectPlan(Plan):
             spec(st.limit, '[limit]', T.Int32Type)
 
     def _rows(self, store, ctx, pk, prefix, sl):
-        """Every live row in query order: (partition, row, values)."""
+        """Every live row in query order: (partition, row, values).  Each combination of the clustering
+        prefix's values is a contiguous block of the partition's sorted rows, found by bisection."""
         t = self.t
         if pk is not None:
             p = t.partitions.get(pk)
@@ -551,26 +553,40 @@ class SelectPlan(Plan):
         else:
             parts = t.ordered_partitions()
         n = len(prefix)
-        allowed = [set(vals) for _, vals in prefix]
-        lo = hi = None
+        sk = lambda c, v: Desc(v) if t.order.get(c) == 'desc' else v      # noqa: E731
+        per_col = []
+        for c, vals in prefix:
+            nat = sorted(set(natural(t.columns[c], v) for v in vals), reverse=t.order.get(c) == 'desc')
+            per_col.append([sk(c, v) for v in nat])
+        combos = list(itertools.product(*per_col))
+        lo = hi = start = end = None
         if sl is not None:
-            typ = t.columns[sl[0]]
+            c, typ = sl[0], t.columns[sl[0]]
             lo = None if sl[1] is None else (natural(typ, sl[1][0]), sl[1][1])
             hi = None if sl[2] is None else (natural(typ, sl[2][0]), sl[2][1])
+            first, last = (hi, lo) if t.order.get(c) == 'desc' else (lo, hi)
+            start = None if first is None else sk(c, first[0])
+            end = None if last is None else sk(c, last[0])
+        if self.reversed:
+            combos.reverse()
         for p in parts:
             rows = p.ordered()
-            for r in (reversed(rows) if self.reversed else rows):
-                if n and any(r.ck[i] not in allowed[i] for i in range(n)):
-                    continue
-                if sl is not None:
-                    v = r.nat[n]
-                    if lo is not None and (v < lo[0] or (v == lo[0] and not lo[1])):
-                        continue
-                    if hi is not None and (v > hi[0] or (v == hi[0] and not hi[1])):
-                        continue
-                vals = store.live_values(t, p, r, self.cols, ctx.now)
-                if vals is not None:
-                    yield p, r, vals
+            for combo in combos:
+                skey = combo + (start,) if start is not None else combo
+                ekey = combo + (end,) if end is not None else combo
+                i = bisect.bisect_left(rows, skey, key=lambda r, k=len(skey): r.sk[:k])
+                j = bisect.bisect_right(rows, ekey, key=lambda r, k=len(ekey): r.sk[:k])
+                block = rows[i:j]
+                for r in (reversed(block) if self.reversed else block):
+                    if sl is not None:
+                        v = r.nat[n]
+                        if lo is not None and (v < lo[0] or (v == lo[0] and not lo[1])):
+                            continue
+                        if hi is not None and (v > hi[0] or (v == hi[0] and not hi[1])):
+                            continue
+                    vals = store.live_values(t, p, r, self.cols, ctx.now)
+                    if vals is not None:
+                        yield p, r, vals
 
     def execute(self, store, ctx):
         t = self.t

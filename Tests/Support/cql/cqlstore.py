@@ -10,6 +10,7 @@ row / range / partition tombstones shadow everything with a timestamp <= theirs,
 write-second + ttl, counters add, rows come back in token order of the partition key and clustering
 order inside a partition.
 """
+import bisect
 import functools
 import json
 import struct
@@ -163,12 +164,24 @@ class Partition:
         self.deleted = None         # partition tombstone timestamp
         self.ranges = []            # (prefix, lo, hi, ts), lo/hi = (natural, inclusive) | None
         self.rows = {}
-        self.sorted = None
+        self.sorted = []            # the rows in clustering order, kept sorted on insert and removal
 
     def ordered(self):
-        if self.sorted is None:
-            self.sorted = sorted(self.rows.values(), key=lambda r: r.sk)
         return self.sorted
+
+    def add(self, r):
+        self.rows[r.ck] = r
+        bisect.insort(self.sorted, r, key=_row_sk)
+
+    def remove(self, r):
+        del self.rows[r.ck]
+        i = bisect.bisect_left(self.sorted, r.sk, key=_row_sk)
+        assert self.sorted[i] is r
+        del self.sorted[i]
+
+
+def _row_sk(r):
+    return r.sk
 
 
 def _reconcile(old, new, now):
@@ -224,8 +237,8 @@ class Table:
         r = p.rows.get(ck)
         if r is None:
             nat = self.nat_ck(ck)
-            r = p.rows[ck] = Row(ck, nat, self.sk_of(nat))
-            p.sorted = None
+            r = Row(ck, nat, self.sk_of(nat))
+            p.add(r)
         return r
 
 
@@ -366,8 +379,7 @@ class Store:
     def _purge_row(p, r, ts):
         _purge(r, ts)
         if r.marker is None and not r.cells and not r.counters and (r.deleted is None or r.deleted <= ts):
-            del p.rows[r.ck]
-            p.sorted = None
+            p.remove(r)
 
     # -- reading one row
     def live_values(self, t, p, r, cols, now):
