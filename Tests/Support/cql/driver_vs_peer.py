@@ -233,8 +233,18 @@ def t_schema():
 def t_migrations():
     for v in (3, 1, 2):
         s.execute(Q['mig_ins'], (v, 'migration %d' % v, T0 + v))
-    got = sorted(r.version for r in s.execute(Q['mig_sel']))
-    check('schema_migrations versions', got == [1, 2, 3], got)
+    got = [r.version for r in s.execute(Q['mig_sel'])]
+    check('schema_migrations versions', sorted(got) == [1, 2, 3], got)
+    Q['mig_sel'].fetch_size = 1
+    rs = s.execute(Q['mig_sel'])
+    paged, pages = [r.version for r in rs.current_rows], 1
+    while rs.has_more_pages:
+        rs.fetch_next_page()
+        paged += [r.version for r in rs.current_rows]
+        pages += 1
+    Q['mig_sel'].fetch_size = 5000
+    check('scan over partitions pages one partition at a time, in the same token order', paged == got and pages == 3,
+          (paged, got, pages))
     r = s.execute("SELECT * FROM %s.schema_migrations WHERE version = 2" % KS).one()
     check('SELECT * column order (pk, then regular alphabetical)', list(r._fields) ==
           ['version', 'applied_at', 'description'] and dt(r.applied_at) == T0 + 2, r)
@@ -719,6 +729,12 @@ def t_auth_and_oracle():
         bad = frame[:5] + struct.pack('>i', len(frame) - 9 + 3) + frame[9:] + b'\x00\x00\x00'
         r = raw.send_raw(bad)
         check('frame with trailing bytes -> ProtocolError', isinstance(r, ProtocolException), r)
+        r = raw.send_raw(C.HEADER.pack(4, 0, 10, 0x33, 0))
+        check('unknown opcode 0x33 -> ProtocolError', isinstance(r, ProtocolException), r)
+        q = _ProtocolHandler.encode_message(QueryMessage("SELECT 1", ConsistencyLevel.ONE), 11, 4, None, False)
+        short = q[:5] + struct.pack('>i', len(q) - 9 - 2) + q[9:-2]
+        r = raw.send_raw(short)
+        check('frame whose body ends inside a field -> ProtocolError', isinstance(r, ProtocolException), r)
         raw.sock.close()
         raw = Raw(port2, startup=True)
         from cassandra.protocol import AuthResponseMessage
@@ -733,8 +749,9 @@ def t_auth_and_oracle():
         raw.sock.close()
         with open(os.path.join(d2, 'oracle-violations.log')) as f:
             lines = f.read().splitlines()
-        check('the three bad frames are in oracle-violations.log with hex and reason', len(lines) == 3 and
-              'trailing bytes' in lines[1] and bad.hex() in lines[1] and 'reused' in lines[2], lines)
+        check('the five bad frames are in oracle-violations.log with hex and reason', len(lines) == 5 and
+              'trailing bytes' in lines[1] and bad.hex() in lines[1] and 'opcode' in lines[2] and
+              'short' in lines[3] and 'reused' in lines[4], lines)
         check('cql-peer.sh check fails on that DIR', sh('check', d2).returncode == 1)
     finally:
         sh('stop', d2)
