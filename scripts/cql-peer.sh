@@ -34,10 +34,11 @@ start)
         echo "cql-peer.sh: a peer is already running on $dir (pid $(cat "$dir/pid"))" >&2
         exit 1
     fi
+    rm -f "$dir/listening"
     nohup "$python" "$peer" --dir "$dir" --port "$port" >>"$dir/peer.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/pid"
-    if ! "$python" "$peer" --wait-ready "$port" --timeout 30 --pid "$pid"; then
+    if ! "$python" "$peer" --wait-ready "$port" --timeout 30 --pid "$pid" --dir "$dir"; then
         echo "cql-peer.sh: the peer did not come up on port $port; log:" >&2
         tail -n 40 "$dir/peer.log" >&2 || true
         kill -9 "$pid" 2>/dev/null || true

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import datetime
 import hashlib
-import io
 import json
 import os
 import socket
@@ -562,12 +561,15 @@ async def serve(d, host, port):
     log('replayed %d commit log record(s) from %s; keyspaces: %s' % (n, d, sorted(peer.store.keyspaces)))
     loop = asyncio.get_running_loop()
     srv = await loop.create_server(lambda: Conn(peer), host, port, reuse_address=True)
+    with open(os.path.join(d, 'listening.tmp'), 'w') as f:     # tells --wait-ready that this process owns the port
+        f.write('%d %d\n' % (os.getpid(), port))
+    os.replace(os.path.join(d, 'listening.tmp'), os.path.join(d, 'listening'))
     log('cql peer listening on %s:%d (dir %s, auth %s)' % (host, port, d, 'on' if peer.username else 'off'))
     async with srv:
         await srv.serve_forever()
 
 
-def wait_ready(port, timeout, pid, host='127.0.0.1'):
+def wait_ready(port, timeout, pid, host='127.0.0.1', d=None):
     deadline = time.monotonic() + timeout
     options = C.HEADER.pack(4, 0, 0, 0x05, 0)
     last = None
@@ -578,6 +580,16 @@ def wait_ready(port, timeout, pid, host='127.0.0.1'):
             except ProcessLookupError:
                 print('cql peer (pid %d) exited before answering' % pid, file=sys.stderr)
                 return 1
+        if d and pid:                  # the port must be this process's, not another server's
+            try:
+                with open(os.path.join(d, 'listening')) as f:
+                    owner = f.read().split()
+            except FileNotFoundError:
+                owner = []
+            if owner != [str(pid), str(port)]:
+                last = 'not listening yet'
+                time.sleep(0.05)
+                continue
         try:
             with socket.create_connection((host, port), timeout=1) as s:
                 s.sendall(options)
@@ -607,7 +619,7 @@ def main():
     ap.add_argument('--pid', type=int)
     a = ap.parse_args()
     if a.wait_ready:
-        sys.exit(wait_ready(a.wait_ready, a.timeout, a.pid, a.host))
+        sys.exit(wait_ready(a.wait_ready, a.timeout, a.pid, a.host, a.dir))
     if not a.dir or not a.port:
         ap.error('--dir and --port are required')
     try:

@@ -15,7 +15,7 @@ from cassandra.protocol import write_int, write_value
 
 import cqlcodec as C
 from cqlcodec import R
-from cqlparse import CQLInvalid, Literal, Marker
+from cqlparse import CQLInvalid, Marker
 from cqlstore import (CQLTYPES, LOCAL, MAX_TTL, SYSTEM_KEYSPACES, UNSET, CQLAlreadyExists, CQLConfig, Desc,
                       check_value, literal_bytes, natural, _h)
 

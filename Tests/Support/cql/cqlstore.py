@@ -12,7 +12,6 @@ order inside a partition.
 """
 import bisect
 import functools
-import json
 import struct
 import time
 import uuid
@@ -21,7 +20,7 @@ from cassandra import cqltypes as T
 from cassandra.murmur3 import murmur3
 
 import cqlcodec as C
-from cqlparse import CQLInvalid, CQLError, Literal, Marker, parse
+from cqlparse import CQLError, CQLInvalid
 
 UNSET = C.UNSET
 MAX_TTL = 630720000
@@ -41,10 +40,6 @@ class CQLAlreadyExists(CQLError):
     def __init__(self, msg, keyspace, table=''):
         super().__init__(msg)
         self.keyspace, self.table = keyspace, table
-
-
-class CQLUnavailableTimeout(CQLError):
-    pass
 
 
 # ------------------------------------------------------------------ values
