@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite. Installs the test tools this machine lacks (scripts/install-test-tools.sh), builds
-# once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback), runs `swift test`,
+# once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, the CQL peer standing in
+# for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, and with both, checks the OpenAPI
 # document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
 # the servers on any exit, failure included.
@@ -13,12 +14,15 @@ pg_dir=$(mktemp -d /tmp/iotflow-test-pg.XXXXXX)
 pg_port=${IOTFLOW_TEST_PG_PORT:-55433}
 redis_dir=$(mktemp -d /tmp/iotflow-test-redis.XXXXXX)
 redis_port=${IOTFLOW_TEST_REDIS_PORT:-56379}
+cql_dir=$(mktemp -d /tmp/iotflow-test-cql.XXXXXX)
+cql_port=${IOTFLOW_TEST_CQL_PORT:-59042}
 
 cleanup() {
     local status=$?
     bash "$root/scripts/pg-cluster.sh" stop "$pg_dir" || true
     bash "$root/scripts/redis-server.sh" stop "$redis_dir" || true
-    rm -rf "$pg_dir" "$redis_dir"
+    bash "$root/scripts/cql-peer.sh" stop "$cql_dir" || true
+    rm -rf "$pg_dir" "$redis_dir" "$cql_dir"
     exit "$status"
 }
 trap cleanup EXIT INT TERM
@@ -51,6 +55,15 @@ IOTFLOW_TEST_REDIS_SERVER=$(command -v redis-server)
 export IOTFLOW_TEST_REDIS_SERVER
 export IOTFLOW_TEST_REDIS_SCRIPT="$root/scripts/redis-server.sh"
 
+# The CQL peer (Tests/Support/cql) stands in for Cassandra; the DataStax Python driver checks it first (its
+# auth/oracle part also uses port $cql_port + 1). Every frame a suite sends it is checked by the oracle codec.
+export CQL_PEER_PYTHON="$tools/python"
+echo "== starting the CQL peer on 127.0.0.1:$cql_port"
+bash scripts/cql-peer.sh start "$cql_dir" "$cql_port"
+stage "CQL peer against the DataStax Python driver" "$tools/python" Tests/Support/cql/driver_vs_peer.py "$cql_port" --dir "$cql_dir"
+export IOTFLOW_TEST_CASSANDRA_HOST=127.0.0.1 IOTFLOW_TEST_CASSANDRA_PORT=$cql_port
+export IOTFLOW_TEST_CQL_PEER_SCRIPT="$root/scripts/cql-peer.sh"
+
 # The binary tests start the real executable (durability under kill -9, clean shutdown, startup errors).
 IOTFLOW_BINARY="$(swift build --show-bin-path)/iotflow"
 export IOTFLOW_BINARY
@@ -66,6 +79,8 @@ stage "HTTP suites with the cache in Redis (SQLite primary)" \
 
 stage "HTTP suites with PostgreSQL and the cache in Redis" \
     env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
+
+stage "CQL peer: no frame from the suites failed the oracle" bash scripts/cql-peer.sh check "$cql_dir"
 
 stage "OpenAPI document (3.1 validity, examples against schemas)" "$tools/python" scripts/check-openapi.py
 
