@@ -108,7 +108,7 @@ final class CassandraChannelHandler: ChannelDuplexHandler {
         case .none:
             break
         case .writeHandshake(let request):
-            self.logger.trace("Cassandra handshake", metadata: ["cassandra.request": "\(request.summary)"])
+            self.logger.trace("Cassandra handshake", metadata: [CassandraLoggingKey.request: "\(request.summary)"])
             do {
                 try self.encoder.encode(request, stream: 0)
             } catch {

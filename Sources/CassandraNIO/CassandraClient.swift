@@ -131,7 +131,7 @@ public final class CassandraClient: Sendable, Service {
                 throw CassandraError.shutdown
             }
         }
-        self.logger.debug("Cassandra client starting", metadata: ["cassandra.configuration": "\(self.configuration)"])
+        self.logger.debug("Cassandra client starting", metadata: [CassandraLoggingKey.configuration: "\(self.configuration)"])
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for (node, slot) in slots {
@@ -166,7 +166,10 @@ public final class CassandraClient: Sendable, Service {
         do {
             return try await self.execute(prepared, values, options: options, connection: connection, deadline: deadline)
         } catch let error as CassandraError where error.code == .unprepared {
-            self.logger.debug("Cassandra statement unprepared on the node; preparing again", metadata: [CassandraLoggingKey.endpoint: "\(connection.endpoint)"])
+            self.logger.debug(
+                "Cassandra statement unprepared on the node; preparing again",
+                metadata: [CassandraLoggingKey.endpoint: "\(connection.endpoint)"]
+            )
             self.forgetPrepared([cql], node: node)
             prepared = try await self.prepared(cql, node: node, connection: connection, deadline: deadline)
             return try await self.execute(prepared, values, options: options, connection: connection, deadline: deadline)
@@ -175,7 +178,11 @@ public final class CassandraClient: Sendable, Service {
 
     /// Sends the statements as one BATCH, each prepared on the node first (once per distinct CQL text); like `execute`,
     /// an `unprepared` answer prepares again and retries once.
-    public func batch(_ statements: [CassandraStatement], kind: CassandraBatchKind = .unlogged, options: CassandraQueryOptions = .init()) async throws {
+    public func batch(
+        _ statements: [CassandraStatement],
+        kind: CassandraBatchKind = .unlogged,
+        options: CassandraQueryOptions = .init()
+    ) async throws {
         guard !statements.isEmpty else {
             return
         }
@@ -439,7 +446,15 @@ public final class CassandraClient: Sendable, Service {
                     eventLoop: self.eventLoopGroup.next(),
                     logger: logger
                 )
-                guard try await self.register(connection, node: node, slot: slot, logger: logger) else {
+                let registered: Bool
+                do {
+                    registered = try await self.register(connection, node: node, slot: slot, logger: logger)
+                } catch {
+                    // USE timed out or the connection broke: this connection is not handed out, so nothing else closes it.
+                    connection.close()
+                    throw error
+                }
+                guard registered else {
                     connection.close()
                     return
                 }

@@ -2,11 +2,10 @@
 /// `USE` switches to exactly the keyspace named and a name cannot smuggle CQL in.
 enum CassandraKeyspaceName {
     static func cql(_ name: String) -> String {
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
         let isPlain =
-            !name.isEmpty && name.utf8.allSatisfy { byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                    || byte == UInt8(ascii: "_")
-            } && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(name.utf8.first!)
+            name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || digits.contains($0) || $0 == UInt8(ascii: "_") }
+            && name.utf8.first.map { !digits.contains($0) } == true
         if isPlain {
             return name
         }

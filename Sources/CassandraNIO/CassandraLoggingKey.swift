@@ -7,4 +7,6 @@ enum CassandraLoggingKey {
     static let stream = "cassandra.stream"
     static let warnings = "cassandra.warnings"
     static let keyspace = "cassandra.keyspace"
+    static let request = "cassandra.request"
+    static let configuration = "cassandra.configuration"
 }
