@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import Testing
 
 @testable import CassandraNIO
@@ -87,5 +88,26 @@ struct CassandraClientTests {
         }
         let error = try await #require(throws: CassandraError.self) { _ = try await client.ping() }
         #expect(error.code == .shutdown)
+    }
+
+    @Test func tlsToANodeThatDoesNotSpeakItFailsTheConnectInsteadOfHanging() async throws {
+        try await PeerProcess.with { peer in try await Self.tlsAgainstPlainPeer(peer) }
+    }
+
+    private static func tlsAgainstPlainPeer(_ peer: PeerProcess) async throws {
+        var configuration = CassandraConfiguration(endpoints: [CassandraEndpoint(host: "127.0.0.1", port: peer.port)])
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        configuration.tls = tls
+        configuration.connectTimeout = .milliseconds(500)
+        configuration.requestTimeout = .seconds(20)
+        try await withRunningClient(configuration) { client in
+            let start = ContinuousClock.now
+            // The plain peer never answers a TLS ClientHello: the connect timeout must end the attempt.
+            let error = try await #require(throws: CassandraError.self) { _ = try await client.ping() }
+            #expect(error.code == .noHostAvailable)
+            #expect(error.message.contains("no handshake answer"), "\(error)")
+            #expect(ContinuousClock.now - start < .seconds(10))
+        }
     }
 }
