@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
 
 extension CassandraValue {
     /// Decodes a column value of `type` (spec section 6); `nil` bytes are null.

@@ -35,13 +35,12 @@ public enum CassandraValue: Sendable, Hashable {
     /// A `map<text, text>`.
     case textMap([String: String])
 
-    /// The value of `.bigint` or `.timestamp`, or of `.int` widened; `nil` otherwise.
+    /// The value of `.bigint`; `nil` otherwise.
     public var int64: Int64? {
-        switch self {
-        case .bigint(let value), .timestamp(let value): return value
-        case .int(let value): return Int64(value)
-        default: return nil
+        if case .bigint(let value) = self {
+            return value
         }
+        return nil
     }
 
     /// The value of `.int`; `nil` otherwise.
