@@ -28,7 +28,7 @@ final class OwnRedisServer {
         try await withThrowingTaskGroup { group in
             group.addTask { try await client.run() }
             defer { group.cancelAll() }
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(60)
             while (try? await client.ping()) == nil {
                 guard ContinuousClock.now < deadline else {
                     throw RedisError(code: .connectionUnavailable, message: "own redis-server did not start")

@@ -150,7 +150,7 @@ extension TestAPI {
     /// Returns the last events read.
     func pollEvents(
         _ query: String,
-        timeout: Duration = .seconds(3),
+        timeout: Duration = .seconds(30),
         sourceLocation: SourceLocation = #_sourceLocation,
         until done: ([JSONValue]) -> Bool
     ) async throws -> [JSONValue] {
