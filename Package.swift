@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "IoTFlowCore",
                 "RedisNIO",
+                "CassandraNIO",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -149,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "IoTFlowStorageTests",
             dependencies: [
-                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", .product(name: "Logging", package: "swift-log"),
+                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -160,6 +161,7 @@ let package = Package(
                 "IoTFlowCore",
                 "IoTFlowStorage",
                 "IoTFlowServer",
+                "CassandraNIO",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

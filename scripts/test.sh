@@ -2,7 +2,8 @@
 # Runs every test suite. Installs the test tools this machine lacks (scripts/install-test-tools.sh), builds
 # once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, the CQL peer standing in
 # for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
-# runs the HTTP suites again against PostgreSQL, with the cache in Redis, and with both, checks the OpenAPI
+# runs the HTTP suites again against PostgreSQL, with the cache in Redis, with both, with telemetry in Cassandra (the
+# peer), and on the seed's PostgreSQL + Cassandra + Redis, checks the OpenAPI
 # document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
 # the servers on any exit, failure included.
 # Each stage prints its duration.
@@ -79,6 +80,13 @@ stage "HTTP suites with the cache in Redis (SQLite primary)" \
 
 stage "HTTP suites with PostgreSQL and the cache in Redis" \
     env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_CACHE=redis swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
+
+stage "HTTP suites with telemetry in Cassandra (the CQL peer; SQLite registry)" \
+    env IOTFLOW_TEST_TELEMETRY=cassandra swift test --skip-build --disable-xctest --filter IoTFlowServerTests "$@"
+
+stage "HTTP suites on the seed's stores: PostgreSQL registry, Cassandra telemetry, Redis cache" \
+    env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_TELEMETRY=cassandra IOTFLOW_TEST_CACHE=redis \
+    swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
 
 stage "CQL peer: no frame from the suites failed the oracle" bash scripts/cql-peer.sh check "$cql_dir"
 

@@ -22,7 +22,8 @@ extension AppConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             ("bcryptThreads", "\(self.bcryptThreads)"), ("onlineWindowSeconds", "\(self.onlineWindowSeconds)"),
             ("tokenLifetimeSeconds", "\(self.tokenLifetimeSeconds)"), ("sqliteSynchronous", self.sqliteSynchronous),
             ("databaseURL", self.databaseURL.map { "\($0)" } ?? "nil"), ("postgresPoolSize", "\(self.postgresPoolSize)"),
-            ("redis", self.redis.map { "\($0)" } ?? "nil"), ("requestTimeoutSeconds", "\(self.requestTimeoutSeconds)"),
+            ("redis", self.redis.map { "\($0)" } ?? "nil"),
+            ("cassandra", self.cassandra.map { $0.debugDescription } ?? "nil"), ("requestTimeoutSeconds", "\(self.requestTimeoutSeconds)"),
             ("rateLimitPerMinute", "\(self.rateLimitPerMinute)"), ("maxKeysPerDevice", "\(self.maxKeysPerDevice)"),
         ]
     }

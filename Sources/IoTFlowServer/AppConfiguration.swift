@@ -34,6 +34,10 @@ public struct AppConfiguration: Sendable {
     /// Redis for the cache role (`REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD`, `REDIS_DB`, `IOTFLOW_REDIS_PREFIX`);
     /// nil keeps the cache in process.
     public var redis: RedisSettings?
+    /// Cassandra for the telemetry role (`CASSANDRA_HOSTS`, `CASSANDRA_PORT`, `CASSANDRA_KEYSPACE`, `CASSANDRA_USERNAME`,
+    /// `CASSANDRA_PASSWORD`, `CASSANDRA_CONSISTENCY`, `CASSANDRA_TLS`, `CASSANDRA_REPLICATION`, `CASSANDRA_BUCKET`); nil keeps
+    /// telemetry with the registry.
+    public var cassandra: CassandraSettings?
     /// A request that has not finished after this many seconds gets 503 (`IOTFLOW_REQUEST_TIMEOUT_SECONDS`),
     /// so an unreachable store fails requests quickly instead of holding them.
     public var requestTimeoutSeconds: Int = 10
@@ -85,6 +89,7 @@ public struct AppConfiguration: Sendable {
             config.postgresPoolSize = try EnvironmentValue.integer(size, name: "IOTFLOW_PG_POOL_SIZE", range: 1...1000)
         }
         config.redis = try RedisSettings.fromEnvironment(environment)
+        config.cassandra = try CassandraSettings.fromEnvironment(environment)
         if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
             config.requestTimeoutSeconds = try EnvironmentValue.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
@@ -119,10 +124,13 @@ public struct AppConfiguration: Sendable {
 
     /// Where the stores live, for ``StoreSet/open(configuration:logger:)``.
     public var storeConfiguration: StoreConfiguration {
-        StoreConfiguration(
+        var configuration = StoreConfiguration(
             dataDirectory: self.dataDirectory, sqliteDurability: self.sqliteSynchronous == "normal" ? .normal : .full,
-            databaseURL: self.databaseURL, postgresPoolSize: self.postgresPoolSize, redis: self.redis
+            databaseURL: self.databaseURL, postgresPoolSize: self.postgresPoolSize, redis: self.redis,
+            cassandra: self.cassandra
         )
+        configuration.requestTimeout = .seconds(self.requestTimeoutSeconds)
+        return configuration
     }
 
     /// Parses a log level name (trace, debug, info, notice, warning, error, critical).

@@ -179,7 +179,7 @@ struct RedisBinaryTests {
         #expect(latest.status == .ok)
         #expect(try latest.json["cached"] as? Bool == false)
         #expect(bad.terminate() == 0)
-        let log = String(decoding: bad.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = bad.printed()
         #expect(!log.contains("not-the-password"), "the Redis password was logged")
         #expect(log.contains("Redis"), "no line told the operator that Redis is unreachable: \(log)")
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 
 /// A real `iotflow serve` process on loopback, for tests of the built binary.
@@ -13,6 +14,9 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     let dataDirectory: String
     let output: Pipe
+    /// Everything the server printed so far, read as it arrives: a server that logs more than a pipe holds
+    /// (64 KiB) would otherwise block on its next log line and stop answering.
+    private let captured = CapturedOutput()
 
     static func binaryPath() throws -> String {
         let path = try #require(
@@ -42,21 +46,35 @@ final class ServerProcess: @unchecked Sendable {
         self.output = Pipe()
         self.process.standardOutput = self.output
         self.process.standardError = self.output
+        let captured = self.captured
+        self.output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { captured.append(data) }
+        }
         try self.process.run()
     }
 
     /// Waits for the process to exit and returns its status and everything it printed.
     func waitForExit() -> (status: Int32, output: String) {
         self.process.waitUntilExit()
-        let output = String(decoding: self.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (self.process.terminationStatus, output)
+        return (self.process.terminationStatus, self.printed())
+    }
+
+    /// What the server printed until now (all of it once it has exited).
+    func printed() -> String {
+        if !self.process.isRunning {
+            // Whatever the handler has not taken yet is still in the pipe; the writer is gone, so this ends.
+            self.output.fileHandleForReading.readabilityHandler = nil
+            self.captured.append(self.output.fileHandleForReading.readDataToEndOfFile())
+        }
+        return self.captured.text()
     }
 
     private func waitUntilReady() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             guard self.process.isRunning else {
-                let log = String(decoding: self.output.fileHandleForReading.availableData, as: UTF8.self)
+                let log = self.printed()
                 throw ServerProcessError(message: "iotflow exited early with status \(self.process.terminationStatus): \(log)")
             }
             if let response = try? await self.request("/health", method: .get), response.status == .ok { return }
@@ -155,4 +173,17 @@ func makeTemporaryDirectory() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-binary-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Bytes a process printed, appended from the pipe's reader.
+final class CapturedOutput: Sendable {
+    private let data = Mutex(Data())
+
+    func append(_ chunk: Data) {
+        self.data.withLock { $0.append(chunk) }
+    }
+
+    func text() -> String {
+        String(decoding: self.data.withLock { $0 }, as: UTF8.self)
+    }
 }

@@ -2,11 +2,11 @@ import Testing
 
 @Suite("EventStore contract")
 struct EventStoreContractTests {
-    @Test(arguments: StoreBackend.all) func newestFirst(_ backend: StoreBackend) async throws {
+    @Test(arguments: StoreBackend.registry) func newestFirst(_ backend: StoreBackend) async throws {
         try await backend.run(EventContract.newestFirst)
     }
 
-    @Test(arguments: StoreBackend.all) func filtersAndPaging(_ backend: StoreBackend) async throws {
+    @Test(arguments: StoreBackend.registry) func filtersAndPaging(_ backend: StoreBackend) async throws {
         try await backend.run(EventContract.filtersAndPaging)
     }
 }

@@ -10,17 +10,27 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     /// Needs the server named by `IOTFLOW_TEST_DATABASE_URL`; fails without it.
     case postgres
+    /// Telemetry in Cassandra (the CQL peer named by `IOTFLOW_TEST_CASSANDRA_HOST`/`_PORT`), registry in SQLite.
+    case cassandra
 
     static let all = Self.allCases
 
-    /// Backends able to make a write fail on purpose, for atomicity tests.
+    /// Backends able to make a write fail on purpose, for atomicity tests. Cassandra has no transaction across
+    /// partitions, so a failed write may leave some points (its store says so); its fault tests check instead that
+    /// nothing acknowledged is lost and a retry converges.
     static let failureInjecting = Self.allCases.filter(\.canInjectFailures)
+    /// Backends of the registry, groups and events: Cassandra holds telemetry only, so its fixture's other stores
+    /// are SQLite's and would only repeat that backend's run.
+    static let registry: [Self] = [.sqlite, .postgres]
+    /// Backends whose telemetry is SQL, for tests that go behind the store's back with SQL.
+    static let sql: [Self] = [.sqlite, .postgres]
 
     var testDescription: String { self.rawValue }
 
     var canInjectFailures: Bool {
         switch self {
         case .sqlite, .postgres: true
+        case .cassandra: false
         }
     }
 
@@ -29,6 +39,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .sqlite: try await SQLiteTestFile.makeFixture()
         case .postgres: try await PostgresTestDatabase.makeFixture()
+        case .cassandra: try await CassandraTestKeyspace.makeFixture()
         }
     }
 

@@ -14,6 +14,10 @@ struct StoreFixture: Sendable {
     let tearDown: @Sendable () async -> Void
     /// Runs one SQL statement on the backend behind the stores' back; nil when the backend has no SQL.
     var executeSQL: (@Sendable (_ sql: String) async throws -> Void)? = nil
+    /// Runs one CQL statement on the Cassandra backend behind the store's back; nil for other backends.
+    var executeCQL: (@Sendable (_ cql: String) async throws -> Void)? = nil
+    /// The keyspace of the Cassandra backend's tables; nil for other backends.
+    var cassandraKeyspace: String? = nil
 }
 
 extension StoreFixture {

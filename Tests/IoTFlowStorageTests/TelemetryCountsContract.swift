@@ -98,4 +98,19 @@ enum TelemetryCountsContract {
         #expect(try await stores.history(device).count == 2, "the rows are in the table")
         #expect(try await stores.telemetry.counts(recentSince: now - Self.hour) == TelemetryCounts(total: 2, recent: 2))
     }
+
+    /// A point written behind the store's back (straight into the points table) is not counted: counts come from the
+    /// counter table kept with each write, never from the points.
+    static func countsDoNotScanTheCassandraTable(_ stores: StoreFixture) async throws {
+        let execute = try #require(stores.executeCQL, "the backend runs no CQL")
+        let keyspace = try #require(stores.cassandraKeyspace)
+        let device = try await stores.makeDevices(1)[0].id
+        let now = SystemWallClock().nowMilliseconds()
+        try await stores.telemetry.write([TelemetryWrite(deviceID: device, points: [point(now, [("t", .number(1)), ("h", .number(2))])])])
+        let bucket = now / 86_400_000 * 86_400_000
+        try await execute(
+            "INSERT INTO \(keyspace).points (device_id, bucket, key, ts, num) VALUES (\(device), \(bucket), 't', \(now + 1), 3)")
+        #expect(try await stores.history(device).count == 2, "the row is in the table")
+        #expect(try await stores.telemetry.counts(recentSince: now - Self.hour) == TelemetryCounts(total: 2, recent: 2))
+    }
 }

@@ -12,14 +12,20 @@ public struct StoreConfiguration: Sendable {
     public var postgresPoolSize: Int
     /// Redis for the cache role; nil keeps the cache in process.
     public var redis: RedisSettings?
+    /// Cassandra for the telemetry role (`CASSANDRA_HOSTS`); nil keeps telemetry with the registry.
+    public var cassandra: CassandraSettings?
+    /// How long a store request may take before it fails as unavailable, where the backend's client has such a
+    /// limit (Cassandra): the request deadline of the server, so a store never works on for a caller that is gone.
+    public var requestTimeout: Duration = .seconds(10)
     /// The wall clock stores use to date what they maintain themselves (counters of recent points).
     public var clock: any WallClock
 
     /// Creates the configuration; every role embedded under `dataDirectory` unless set otherwise.
     public init(
         dataDirectory: String, sqliteDurability: SQLiteDatabaseFile.Durability = .full, databaseURL: DatabaseURL? = nil,
-        postgresPoolSize: Int = 20, redis: RedisSettings? = nil, clock: any WallClock = SystemWallClock()
+        postgresPoolSize: Int = 20, redis: RedisSettings? = nil, cassandra: CassandraSettings? = nil, clock: any WallClock = SystemWallClock()
     ) {
+        self.cassandra = cassandra
         self.dataDirectory = dataDirectory
         self.sqliteDurability = sqliteDurability
         self.databaseURL = databaseURL

@@ -12,7 +12,7 @@ public struct StoreSet: Sendable {
     /// Groups.
     public let groups: any GroupStore
     /// Time series.
-    public let telemetry: any TelemetryStore
+    public var telemetry: any TelemetryStore
     /// The event log.
     public let events: any EventStore
     /// Hot lookups.
@@ -32,6 +32,10 @@ public struct StoreSet: Sendable {
             stores = try await PostgresStores.open(url: url, configuration: configuration, logger: logger)
         } else {
             stores = try await EmbeddedStores.open(configuration: configuration, logger: logger)
+        }
+        if let cassandra = configuration.cassandra {
+            stores = CassandraTelemetry.attach(
+                cassandra, to: stores, requestTimeout: configuration.requestTimeout, clock: configuration.clock, logger: logger)
         }
         if let redis = configuration.redis {
             let cache = RedisCache(settings: redis, clock: configuration.clock, logger: logger)

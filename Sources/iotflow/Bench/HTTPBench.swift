@@ -102,7 +102,9 @@ struct HTTPBench: AsyncParsableCommand {
         let primary =
             configuration.databaseURL.map { "postgresql \($0.endpoint)/\($0.database)" }
             ?? "sqlite (embedded, synchronous=\(configuration.sqliteSynchronous))"
-        let backend = primary + (configuration.redis.map { ", cache in Redis \($0)" } ?? ", in-process cache")
+        let backend =
+            primary + (configuration.cassandra.map { ", telemetry in Cassandra \($0)" } ?? "")
+            + (configuration.redis.map { ", cache in Redis \($0)" } ?? ", in-process cache")
 
         // The server: spawned (default) or given.
         let host: String

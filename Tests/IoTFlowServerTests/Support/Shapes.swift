@@ -76,7 +76,10 @@ private func containsKey(_ key: String, in value: JSONValue?) -> Bool {
 func expectEmbeddedStores(_ stores: JSONValue?, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(stores.keys == ["registry", "telemetry", "cache", "events"], "stores \(stores.keys.sorted())", sourceLocation: sourceLocation)
     let primary = TestBackend.current == .postgres ? "postgresql" : "sqlite"
-    let backends = ["registry": primary, "telemetry": primary, "cache": TestBackend.usesRedis ? "redis" : "memory", "events": primary]
+    let backends = [
+        "registry": primary, "telemetry": TestBackend.usesCassandra ? "cassandra" : primary, "cache": TestBackend.usesRedis ? "redis" : "memory",
+        "events": primary,
+    ]
     for (name, backend) in backends {
         let store = stores[name]
         #expect(store.keys == ["backend", "role", "available", "latency_ms"], "\(name): \(store.keys.sorted())", sourceLocation: sourceLocation)

@@ -1,3 +1,4 @@
+import CassandraNIO
 import Foundation
 import IoTFlowServer
 import IoTFlowStorage
@@ -14,6 +15,22 @@ enum TestBackend: String {
 
     static var current: TestBackend {
         ProcessInfo.processInfo.environment["IOTFLOW_TEST_BACKEND"] == "postgres" ? .postgres : .sqlite
+    }
+
+    /// Whether test apps keep telemetry in Cassandra (`IOTFLOW_TEST_TELEMETRY=cassandra`, a pass of scripts/test.sh
+    /// against the project's CQL protocol peer).
+    static var usesCassandra: Bool { ProcessInfo.processInfo.environment["IOTFLOW_TEST_TELEMETRY"] == "cassandra" }
+
+    /// Settings for a fresh keyspace on the test CQL server; a missing variable fails the test rather than skipping it.
+    static func cassandraSettings() throws -> CassandraSettings {
+        let environment = ProcessInfo.processInfo.environment
+        let host = try #require(
+            environment["IOTFLOW_TEST_CASSANDRA_HOST"], "IOTFLOW_TEST_CASSANDRA_HOST must name a CQL server (scripts/test.sh starts one)")
+        let port = try #require(environment["IOTFLOW_TEST_CASSANDRA_PORT"].flatMap(Int.init), "IOTFLOW_TEST_CASSANDRA_PORT must be a port")
+        var settings = CassandraSettings(hosts: [CassandraEndpoint(host: host, port: port)])
+        settings.keyspace = "iotflow_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        settings.consistency = .localOne
+        return settings
     }
 
     /// Whether test apps put their cache in Redis (`IOTFLOW_TEST_CACHE=redis`, a pass of scripts/test.sh).

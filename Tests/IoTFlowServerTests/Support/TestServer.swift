@@ -72,6 +72,7 @@ func withTestStores(_ config: AppConfiguration, _ body: (AppConfiguration) async
         redis.keyPrefix = "test-\(UUID().uuidString):"
         config.redis = redis
     }
+    if TestBackend.usesCassandra { config.cassandra = try TestBackend.cassandraSettings() }
     switch TestBackend.current {
     case .sqlite:
         try await body(config)
