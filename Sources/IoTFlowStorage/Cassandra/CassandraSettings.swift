@@ -102,7 +102,7 @@ public struct CassandraSettings: Sendable, Equatable, CustomStringConvertible, C
     ]
 
     private static func endpoints(_ list: String, defaultPort: Int) throws -> [CassandraEndpoint] {
-        try list.split(separator: ",").map { item in
+        try list.split(separator: ",", omittingEmptySubsequences: false).map { item in
             let text = item.trimmingCharacters(in: .whitespaces)
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             guard !text.isEmpty, parts.count <= 2, !parts[0].isEmpty else {
