@@ -162,6 +162,38 @@ struct CassandraFaultTests {
         #expect(ContinuousClock.now - started < .seconds(20), "served again soon after the request deadline")
     }
 
+    @Test("an answer split across two writes is read whole; a frame cut off by a closed connection is 503, then writes recover")
+    func cutFrames() async throws {
+        let peer = try TestPeer()
+        defer { peer.remove() }
+        try peer.start()
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess(dataDirectory: directory, environment: peer.environment)
+        defer { _ = server.terminate() }
+        let (_, _, apiKey) = try await DurabilityTests().provision(server)
+        var headers = Self.json
+        headers[HTTPField.Name("X-API-Key")!] = apiKey
+
+        try peer.setFaults(#"{"rules":[{"action":"split_response","opcodes":["BATCH"],"count":1,"match":"points","pause_ms":300,"split_at":5}]}"#)
+        let split = try await server.request("/api/v1/telemetry", method: .post, headers: headers, body: #"{"data":{"t":1}}"#)
+        #expect(split.status == .created)
+        #expect(try peer.firedFaults() == 1)
+
+        try peer.setFaults(#"{"rules":[{"action":"half_then_close","opcodes":["BATCH"],"count":1,"match":"points"}]}"#)
+        let cut = try await server.request("/api/v1/telemetry", method: .post, headers: headers, body: #"{"data":{"t":2}}"#)
+        #expect(cut.status == .serviceUnavailable)
+        #expect(try peer.firedFaults() == 2)
+        var served = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !served, ContinuousClock.now < deadline {
+            let next = try await server.request("/api/v1/telemetry", method: .post, headers: headers, body: #"{"data":{"t":3}}"#)
+            served = next.status == .created
+            if !served { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(served, "writes recover after the connection was cut")
+    }
+
     @Test("Cassandra unreachable at start: serve exits non-zero with one line naming the endpoint, no password")
     func unreachableAtStart() throws {
         let port = try ServerProcess.restartablePort()

@@ -86,4 +86,15 @@ struct CassandraSettingsTests {
             }
         }
     }
+
+    @Test("TELEMETRY_RETENTION_DAYS becomes the TTL bound with every point and metadata insert; 0 means none")
+    func retentionIsTheRowTTL() throws {
+        var settings = try #require(try CassandraSettings.fromEnvironment(["CASSANDRA_HOSTS": "127.0.0.1", "TELEMETRY_RETENTION_DAYS": "90"]))
+        let client = CassandraClient(configuration: CassandraConfiguration(endpoints: settings.hosts), logger: .init(label: "ttl"))
+        #expect(TelemetryCassandraStore(client: client, settings: settings, logger: .init(label: "ttl")).timeToLive == .int(90 * 86_400))
+        settings.retentionDays = 0
+        #expect(TelemetryCassandraStore(client: client, settings: settings, logger: .init(label: "ttl")).timeToLive == .int(0))
+        let cql = TelemetryCQL(keyspace: "k")
+        #expect(cql.insertPoint.hasSuffix("USING TTL ?") && cql.insertMetadata.hasSuffix("USING TTL ?"))
+    }
 }
