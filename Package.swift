@@ -106,6 +106,7 @@ let package = Package(
                 "IoTFlowCore",
                 "IoTFlowStorage",
                 "IoTFlowServer",
+                "CassandraNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -198,22 +198,10 @@ public final class CassandraClient: Sendable, Service {
             for cql in distinct {
                 prepared[cql] = try await self.prepared(cql, node: node, connection: connection, deadline: deadline)
             }
-            let batch = CassandraBatchRequest(
-                kind: kind,
-                entries: statements.map { statement in
-                    let statementPrepared = prepared[statement.cql]!
-                    return CassandraBatchRequest.Entry(
-                        id: statementPrepared.id,
-                        values: statement.values,
-                        valueTypes: statementPrepared.bindColumns.map(\.type)
-                    )
-                },
-                consistency: options.consistency ?? self.configuration.consistency,
-                serialConsistency: options.serialConsistency,
-                timestamp: options.timestamp
-            )
+            let batch = Self.batchRequest(
+                statements, prepared: prepared, kind: kind, options: options, defaultConsistency: self.configuration.consistency)
             do {
-                _ = try await connection.result(.batch(batch), timeout: Self.remaining(until: deadline))
+                _ = try await connection.result(batch, timeout: Self.remaining(until: deadline))
                 return
             } catch let error as CassandraError where error.code == .unprepared && attempt == 0 {
                 self.logger.debug("Cassandra batch statement unprepared on the node; preparing again")
@@ -280,15 +268,47 @@ public final class CassandraClient: Sendable, Service {
         connection: CassandraConnection,
         deadline: ContinuousClock.Instant
     ) async throws -> CassandraResult {
-        var parameters = CassandraQueryParameters(options: options, defaultConsistency: self.configuration.consistency, values: values)
+        let (request, resultColumns) = Self.executeRequest(prepared, values, options: options, defaultConsistency: self.configuration.consistency)
+        return try await connection.result(request, timeout: Self.remaining(until: deadline), resultColumns: resultColumns)
+    }
+
+    /// The EXECUTE of a prepared statement, and the result columns to read its rows by when it skips their metadata.
+    static func executeRequest(
+        _ prepared: CassandraPreparedStatement,
+        _ values: [CassandraValue],
+        options: CassandraQueryOptions,
+        defaultConsistency: CassandraConsistency
+    ) -> (request: CassandraRequest, resultColumns: [CassandraColumn]?) {
+        var parameters = CassandraQueryParameters(options: options, defaultConsistency: defaultConsistency, values: values)
         parameters.valueTypes = prepared.bindColumns.map(\.type)
         // Without result columns from PREPARE there is nothing to read skipped metadata by.
         parameters.skipMetadata = !prepared.resultColumns.isEmpty
-        return try await connection.result(
-            .execute(id: prepared.id, parameters),
-            timeout: Self.remaining(until: deadline),
-            resultColumns: parameters.skipMetadata ? prepared.resultColumns : nil
-        )
+        return (.execute(id: prepared.id, parameters), parameters.skipMetadata ? prepared.resultColumns : nil)
+    }
+
+    /// The BATCH of statements whose CQL texts are all in `prepared`.
+    static func batchRequest(
+        _ statements: [CassandraStatement],
+        prepared: [String: CassandraPreparedStatement],
+        kind: CassandraBatchKind,
+        options: CassandraQueryOptions,
+        defaultConsistency: CassandraConsistency
+    ) -> CassandraRequest {
+        .batch(
+            CassandraBatchRequest(
+                kind: kind,
+                entries: statements.map { statement in
+                    let statementPrepared = prepared[statement.cql]!
+                    return CassandraBatchRequest.Entry(
+                        id: statementPrepared.id,
+                        values: statement.values,
+                        valueTypes: statementPrepared.bindColumns.map(\.type)
+                    )
+                },
+                consistency: options.consistency ?? defaultConsistency,
+                serialConsistency: options.serialConsistency,
+                timestamp: options.timestamp
+            ))
     }
 
     private func prepared(

@@ -102,14 +102,11 @@ final class CassandraConnection: Sendable {
 
     /// Sends one request and returns the frame that answers it, within `timeout`.
     func send(_ request: CassandraRequest, timeout: Duration) async throws -> CassandraFrame {
-        try request.validate()
-        var encoder = CassandraRequestEncoder(buffer: self.channel.allocator.buffer(capacity: 256))
-        // Stream 0 is a placeholder: the handler writes the id it allocates on the event loop.
-        try encoder.encode(request, stream: 0)
+        let frame = try request.frame(allocator: self.channel.allocator)
         let promise = self.channel.eventLoop.makePromise(of: CassandraFrame.self)
         self.inFlight.add(1, ordering: .relaxed)
         defer { self.inFlight.subtract(1, ordering: .relaxed) }
-        let channelRequest = CassandraChannelRequest(frame: encoder.flush(), promise: promise, timeout: TimeAmount(timeout))
+        let channelRequest = CassandraChannelRequest(frame: frame, promise: promise, timeout: TimeAmount(timeout))
         // A write into a channel that is already closed never reaches the handler: nothing was sent.
         self.channel.writeAndFlush(channelRequest).whenFailure { error in
             promise.fail(error as? CassandraError ?? .connectionClosed("the connection is closed; the request was not sent (\(error))"))
@@ -127,6 +124,11 @@ final class CassandraConnection: Sendable {
     /// - Parameter resultColumns: The prepared statement's result columns, for rows sent without metadata.
     func result(_ request: CassandraRequest, timeout: Duration, resultColumns: [CassandraColumn]? = nil) async throws -> CassandraResult {
         let frame = try await self.send(request, timeout: timeout)
+        return try Self.result(of: frame, answering: request, resultColumns: resultColumns)
+    }
+
+    /// Decodes the frame answering a QUERY, PREPARE, EXECUTE or BATCH into its RESULT; an ERROR answer throws it.
+    static func result(of frame: CassandraFrame, answering request: CassandraRequest, resultColumns: [CassandraColumn]?) throws -> CassandraResult {
         switch try CassandraResponse(decoding: frame, resultColumns: resultColumns) {
         case .result(let result):
             return result

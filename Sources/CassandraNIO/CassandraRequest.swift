@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A request message the client sends (spec section 4.1).
 enum CassandraRequest: Sendable, Equatable {
     case startup
@@ -29,6 +31,15 @@ enum CassandraRequest: Sendable, Equatable {
         case .startup, .options, .authResponse, .prepare:
             break
         }
+    }
+
+    /// The request's frame as the connection writes it: validated, on stream 0, which the channel handler overwrites
+    /// with the stream id it allocates on the event loop.
+    func frame(allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        try self.validate()
+        var encoder = CassandraRequestEncoder(buffer: allocator.buffer(capacity: 256))
+        try encoder.encode(self, stream: 0)
+        return encoder.flush()
     }
 
     /// What a log line may say about the request: never the SASL token, which holds the password.
