@@ -194,6 +194,37 @@ struct CassandraFaultTests {
         #expect(served, "writes recover after the connection was cut")
     }
 
+    @Test("PasswordAuthenticator: the right CASSANDRA_PASSWORD signs in; a wrong one stops serve with one line that shows no password")
+    func authentication() async throws {
+        let peer = try TestPeer(credentials: (username: "iotflow", password: "right-Secret1"))
+        defer { peer.remove() }
+        try peer.start()
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var wrong = peer.environment
+        wrong["CASSANDRA_USERNAME"] = "iotflow"
+        wrong["CASSANDRA_PASSWORD"] = "wrong-Secret2"
+        let refused = try ServerProcess(launching: directory, environment: wrong)
+        // A server that signed in anyway would never exit: give it a deadline instead of waiting forever.
+        try await Self.waitUntil("serve to exit on the refused sign-in") { !refused.process.isRunning }
+        let (status, output) = refused.waitForExit()
+        #expect(status != 0)
+        #expect(output.split(separator: "\n").filter { !$0.isEmpty }.count == 1, "expected one line, got: \(output)")
+        #expect(output.contains("127.0.0.1:\(peer.port)"))
+        #expect(!output.contains("wrong-Secret2") && !output.contains("right-Secret1"))
+
+        var right = peer.environment
+        right["CASSANDRA_USERNAME"] = "iotflow"
+        right["CASSANDRA_PASSWORD"] = "right-Secret1"
+        let server = try await ServerProcess(dataDirectory: directory, environment: right)
+        defer { _ = server.terminate() }
+        let (_, _, apiKey) = try await DurabilityTests().provision(server)
+        var headers = Self.json
+        headers[HTTPField.Name("X-API-Key")!] = apiKey
+        let write = try await server.request("/api/v1/telemetry", method: .post, headers: headers, body: #"{"data":{"t":1}}"#)
+        #expect(write.status == .created)
+    }
+
     @Test("Cassandra unreachable at start: serve exits non-zero with one line naming the endpoint, no password")
     func unreachableAtStart() throws {
         let port = try ServerProcess.restartablePort()
@@ -236,8 +267,11 @@ struct TestPeer {
     let script: String
     let directory: String
     let port: Int
+    /// When set, the peer requires PasswordAuthenticator with these.
+    let credentials: (username: String, password: String)?
 
-    init() throws {
+    init(credentials: (username: String, password: String)? = nil) throws {
+        self.credentials = credentials
         self.script = try #require(
             ProcessInfo.processInfo.environment["IOTFLOW_TEST_CQL_PEER_SCRIPT"],
             "IOTFLOW_TEST_CQL_PEER_SCRIPT must name scripts/cql-peer.sh (scripts/test.sh sets it)")
@@ -250,7 +284,14 @@ struct TestPeer {
         ["CASSANDRA_HOSTS": "127.0.0.1:\(self.port)", "CASSANDRA_KEYSPACE": "iotflow_fault", "CASSANDRA_CONSISTENCY": "LOCAL_ONE"]
     }
 
-    func start() throws { try self.run(["start", self.directory, String(self.port)]) }
+    func start() throws {
+        let arguments = ["start", self.directory, String(self.port)]
+        guard let credentials else { return try self.run(arguments) }
+        let status = try spawnAndWait(
+            "/usr/bin/env",
+            ["CQL_PEER_USERNAME=\(credentials.username)", "CQL_PEER_PASSWORD=\(credentials.password)", "/bin/bash", self.script] + arguments)
+        #expect(status == 0, "cql-peer.sh start with credentials failed with status \(status)")
+    }
     func kill() throws { try self.run(["kill", self.directory]) }
 
     /// Replaces the peer's fault rules (it rereads the file when it changes).
