@@ -210,7 +210,7 @@ struct RedisCacheTests {
             #expect(await cache.increment("x", windowSeconds: 60).count == 1)
             #expect(await cache.increment("x", windowSeconds: 60).count == 2)
             await #expect(throws: (any Error).self) { try await cache.ping() }
-            #expect(ContinuousClock.now - start < .seconds(2), "a down Redis must not make requests wait")
+            #expect(ContinuousClock.now - start < .seconds(5), "a down Redis must not make requests wait")
             #expect(await cache.statistics().hits == 0)
         }
     }

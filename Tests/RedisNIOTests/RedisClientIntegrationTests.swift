@@ -48,7 +48,7 @@ struct RedisClientIntegrationTests {
             let deleted = try await client.send(.del([prefix + "s", prefix + "n", prefix + "px", prefix + "h", prefix + "z"]))
             #expect(deleted.integer == 5)
             let roundTrip = try await client.ping()
-            #expect(roundTrip > .zero && roundTrip < .seconds(1))
+            #expect(roundTrip > .zero && roundTrip < .seconds(10))
         }
     }
 
@@ -263,13 +263,13 @@ struct RedisClientIntegrationTests {
         configuration.commandTimeout = .seconds(1)
         try await withRunningClient(configuration) { client in
             _ = try await client.send(.set(prefix + "k", "value"))
-            let start = ContinuousClock.now
             // BLPOP on an empty list answers null after 2 s, well after the 1 s timeout.
             let error = await #expect(throws: RedisError.self) {
                 try await client.send(RedisCommand("BLPOP", [prefix + "empty", "2"]))
             }
             #expect(error?.code == .timeout)
-            #expect(ContinuousClock.now - start < .milliseconds(1_800))
+            // The timeout error (not the null reply BLPOP sends after 2 s) is what shows the 1 s timeout fired; no upper bound on
+            // elapsed time, which a busy machine can stretch.
             try await Task.sleep(for: .milliseconds(1_500))
             #expect(try await client.send(.get(prefix + "k")).string == "value")
             #expect(client.isConnected)

@@ -24,7 +24,7 @@ struct RedisConnectionTests {
             )
         }
         #expect(error?.code == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(15), "the handshake timed out instead of hanging")
         try await listener.close()
     }
 
