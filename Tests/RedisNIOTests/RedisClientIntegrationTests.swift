@@ -168,7 +168,7 @@ struct RedisClientIntegrationTests {
                 let recorder = SubscriptionRecorder(client.subscribe(to: [key]))
                 try await recorder.waitFor("the subscription reports the failure") { $0.disconnectError?.code == .authenticationFailed }
                 recorder.stop()
-                try await eventually("a connect attempt failed", within: .seconds(5)) {
+                try await eventually("a connect attempt failed", within: .seconds(60)) {
                     do {
                         _ = try await client.send(.ping)
                         return false
@@ -233,7 +233,7 @@ struct RedisClientIntegrationTests {
 
             // Ending the iteration closes the subscriber connection.
             recorder.stop()
-            try await eventually("the server drops the subscriber", within: .seconds(5)) {
+            try await eventually("the server drops the subscriber", within: .seconds(60)) {
                 let counts = try await client.send(RedisCommand("PUBSUB", ["NUMSUB", channels[0]])).array
                 return counts?.last == .integer(0)
             }
@@ -248,7 +248,7 @@ struct RedisClientIntegrationTests {
                     break
                 }
             }
-            try await eventually("the server drops the subscriber", within: .seconds(5)) {
+            try await eventually("the server drops the subscriber", within: .seconds(60)) {
                 let counts = try await client.send(RedisCommand("PUBSUB", ["NUMSUB", channel])).array
                 return counts?.last == .integer(0)
             }
@@ -317,7 +317,7 @@ struct RedisClientIntegrationTests {
         #expect(!client.isConnected)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await client.run() }
-            try await eventually("connected", within: .seconds(5)) { client.isConnected }
+            try await eventually("connected", within: .seconds(60)) { client.isConnected }
             group.cancelAll()
             try await group.waitForAll()
         }

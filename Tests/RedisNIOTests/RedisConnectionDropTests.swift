@@ -44,7 +44,7 @@ struct RedisConnectionDropTests {
 
     @Test func commandWrittenBeforeTheDropFailsAsClosed() async throws {
         let (channel, connection) = try await self.readyConnection()
-        async let outcome = self.error { try await connection.send(RedisCommand("INCR", ["n"]), timeout: .seconds(5)) }
+        async let outcome = self.error { try await connection.send(RedisCommand("INCR", ["n"]), timeout: .seconds(30)) }
         let written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
         #expect(String(buffer: written) == "*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n")
         try await channel.close()
@@ -54,9 +54,9 @@ struct RedisConnectionDropTests {
     @Test func commandIssuedAfterTheDropFailsAsUnavailableAndIsNotWritten() async throws {
         let (channel, connection) = try await self.readyConnection()
         try await channel.close()
-        let single = await self.error { try await connection.send(RedisCommand("INCR", ["n"]), timeout: .seconds(5)) }
+        let single = await self.error { try await connection.send(RedisCommand("INCR", ["n"]), timeout: .seconds(30)) }
         #expect(single?.code == .connectionUnavailable)
-        let results = try await connection.pipeline([.ping, RedisCommand("INCR", ["n"])], timeout: .seconds(5))
+        let results = try await connection.pipeline([.ping, RedisCommand("INCR", ["n"])], timeout: .seconds(30))
         #expect(results.count == 2)
         for result in results {
             guard case .failure(let error) = result else {

@@ -99,7 +99,7 @@ final class SubscriptionRecorder: Sendable {
         self.events.withLock { $0.filter(predicate).count }
     }
 
-    func waitFor(_ what: String, count: Int = 1, within: Duration = .seconds(5), _ predicate: (RedisSubscriptionEvent) -> Bool) async throws {
+    func waitFor(_ what: String, count: Int = 1, within: Duration = .seconds(60), _ predicate: (RedisSubscriptionEvent) -> Bool) async throws {
         try await eventually("\(what) (events so far: \(self.all))", within: within) {
             self.count(where: predicate) >= count
         }
