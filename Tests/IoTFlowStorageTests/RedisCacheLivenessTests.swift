@@ -76,3 +76,39 @@ struct RedisCacheLivenessTests {
         }
     }
 }
+
+@Suite("Redis cache: rate-limit counts survive a slow Redis")
+struct RedisCacheCounterOutageTests {
+    @Test("a count that cannot reach Redis continues from this instance's own count, not from zero")
+    func countContinuesThroughTimeout() async throws {
+        let server = try await OwnRedisServer()
+        defer { server.stop() }
+        let configuration = server.configuration
+        try await RedisTestServer.withCaches(
+            1,
+            configure: {
+                $0.redis.commandTimeout = .milliseconds(200)
+                $0.backoffAfterTimeout = .zero
+            },
+            redis: configuration
+        ) { caches in
+            let cache = caches[0]
+            try await RedisTestServer.waitUntilListening(cache)
+            for expected in 1...3 { #expect(await cache.increment("device:7", windowSeconds: 86_400).count == expected) }
+            let admin = RedisClient(configuration: configuration, logger: .init(label: "admin"))
+            try await withThrowingTaskGroup { group in
+                group.addTask { try await admin.run() }
+                defer { group.cancelAll() }
+                try await expectEventually(within: .seconds(60)) { (try? await admin.ping()) != nil }
+                let errorsBefore = await cache.statistics().errors
+                // Scripts stall while writes are paused, so the count's command times out.
+                _ = try await admin.send(RedisCommand("CLIENT", ["PAUSE", "30000", "WRITE"]))
+                #expect(await cache.increment("device:7", windowSeconds: 86_400).count == 4, "the window goes on from 3")
+                #expect(await cache.statistics().errors > errorsBefore, "the count did time out in Redis")
+                _ = try await admin.send(RedisCommand("CLIENT", ["UNPAUSE"]))
+                // The stalled command ran once writes resumed, so Redis and the process agree again.
+                #expect(await cache.increment("device:7", windowSeconds: 86_400).count == 5)
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ import Synchronization
 /// The cache role in Redis, shared by every instance, with an in-process first level (L1) for device
 /// and session lookups kept coherent by pub/sub invalidations.
 ///
-/// Every method degrades to a miss (or, for rate limits, an in-process counter) when Redis is down:
+/// Every method degrades to a miss (or, for rate limits, this instance's own counter) when Redis is down:
 /// requests then go to the primary stores, slower but correct.
 public final class RedisCache: Cache, Service {
     struct State {
@@ -36,8 +36,8 @@ public final class RedisCache: Cache, Service {
     let configuration: RedisCacheConfiguration
     let keys: RedisCacheKeys
     let local: InMemoryCache
-    /// Rate-limit counters while Redis cannot count.
-    let fallback: InMemoryCache
+    /// Rate-limit counts while Redis cannot count.
+    let fallback = FallbackRateCounters()
     let clock: any WallClock
     let logger: Logger
     let state = Mutex(State())
@@ -56,7 +56,6 @@ public final class RedisCache: Cache, Service {
             clock: clock, deviceLifetimeMilliseconds: configuration.localLifetimeMilliseconds, latestLifetimeMilliseconds: 0,
             sessionLifetimeMilliseconds: configuration.localLifetimeMilliseconds
         )
-        self.fallback = InMemoryCache(clock: clock)
         self.clock = clock
         self.logger = logger
     }
@@ -313,6 +312,8 @@ public final class RedisCache: Cache, Service {
 
     // MARK: Counters, statistics, health
 
+    /// The window's count across instances from Redis; while Redis cannot count, this instance's own count,
+    /// continued from the last count Redis gave (see `FallbackRateCounters`).
     public func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
         let now = self.clock.nowMilliseconds()
         let window = Int64(windowSeconds) * 1000
@@ -322,9 +323,15 @@ public final class RedisCache: Cache, Service {
                 RedisCacheScripts.increment, keys: [self.keys.rate(key, windowStart: windowStart)], arguments: ["\(window)"]
             )
         }
-        guard let count = reply?.integer else { return await self.fallback.increment(key, windowSeconds: windowSeconds) }
+        let count: Int
+        if let counted = reply?.integer {
+            count = Int(counted)
+            self.fallback.observe(key, windowStart: windowStart, count: count)
+        } else {
+            count = self.fallback.increment(key, windowStart: windowStart)
+        }
         let remaining = windowStart + window - now
-        return RateWindow(count: Int(count), secondsUntilReset: max(1, Int((remaining + 999) / 1000)))
+        return RateWindow(count: count, secondsUntilReset: max(1, Int((remaining + 999) / 1000)))
     }
 
     public func statistics() async -> CacheStatistics {
