@@ -10,7 +10,7 @@ struct AdminDeviceTests {
             let root = try await api.registerAdminUser()
             let device = try await api.registerDevice(alice)
             let base = "/api/v1/admin"
-            let reads = ["/devices", "/devices/\(device.id)", "/devices/statuses", "/stats", "/events"]
+            let reads = ["/devices", "/devices/\(device.id)", "/devices/statuses", "/stats", "/events", "/analytics/events"]
             let writes: [(HTTPRequest.Method, String, JSONValue?)] = [
                 (.put, "/devices/\(device.id)", ["location": "roof"]),
                 (.put, "/devices/\(device.id)/status", ["status": "active"]),

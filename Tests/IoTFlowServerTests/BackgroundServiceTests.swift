@@ -191,6 +191,8 @@ final class RecordingEventStore: EventStore {
         return (all, all.count)
     }
 
+    func counts(_ query: EventCountQuery) async throws -> [EventCount] { [] }
+
     func ping() async throws -> Double { 0 }
 }
 

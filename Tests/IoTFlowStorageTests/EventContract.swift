@@ -63,4 +63,56 @@ enum EventContract {
             #expect(total == expectedTotal, "\(query)")
         }
     }
+
+    static func countsPerBucketAndType(_ stores: StoreFixture) async throws {
+        try await Self.appendAll(stores)
+        // Before the epoch: buckets still start at multiples of their length.
+        try await stores.events.append([Event(type: "user.login", timestamp: -500, userPublicID: Self.userOne)])
+        let all = EventCountQuery(start: -10_000, end: 10_000, bucketMilliseconds: 2000)
+        #expect(
+            try await stores.events.counts(all) == [
+                EventCount(bucketStart: -2000, type: "user.login", count: 1),
+                EventCount(bucketStart: 0, type: "user.registered", count: 1),
+                EventCount(bucketStart: 2000, type: "device.registered", count: 1),
+                EventCount(bucketStart: 2000, type: "telemetry.submitted", count: 1),
+                EventCount(bucketStart: 4000, type: "device.registered", count: 1),
+                EventCount(bucketStart: 4000, type: "user.login", count: 1),
+                EventCount(bucketStart: 6000, type: "device.deleted", count: 1),
+            ])
+        let cases: [(EventCountQuery, [EventCount])] = [
+            (
+                EventCountQuery(start: 0, end: 10_000, bucketMilliseconds: 10_000),
+                [
+                    EventCount(bucketStart: 0, type: "device.deleted", count: 1), EventCount(bucketStart: 0, type: "device.registered", count: 2),
+                    EventCount(bucketStart: 0, type: "telemetry.submitted", count: 1), EventCount(bucketStart: 0, type: "user.login", count: 1),
+                    EventCount(bucketStart: 0, type: "user.registered", count: 1),
+                ]
+            ),
+            // The end is exclusive, the start inclusive.
+            (
+                EventCountQuery(start: 2000, end: 4000, bucketMilliseconds: 10_000),
+                [EventCount(bucketStart: 0, type: "device.registered", count: 1), EventCount(bucketStart: 0, type: "telemetry.submitted", count: 1)]
+            ),
+            (
+                EventCountQuery(start: -10_000, end: 10_000, bucketMilliseconds: 3000, userPublicID: Self.userOne),
+                [
+                    EventCount(bucketStart: -3000, type: "user.login", count: 1), EventCount(bucketStart: 0, type: "device.registered", count: 1),
+                    EventCount(bucketStart: 0, type: "user.registered", count: 1),
+                    EventCount(bucketStart: 3000, type: "telemetry.submitted", count: 1),
+                ]
+            ),
+            (
+                EventCountQuery(start: 0, end: 10_000, bucketMilliseconds: 1000, deviceID: 10),
+                [
+                    EventCount(bucketStart: 2000, type: "device.registered", count: 1),
+                    EventCount(bucketStart: 3000, type: "telemetry.submitted", count: 1),
+                    EventCount(bucketStart: 6000, type: "device.deleted", count: 1),
+                ]
+            ),
+            (EventCountQuery(start: 7000, end: 10_000, bucketMilliseconds: 1000), []),
+        ]
+        for (query, expected) in cases {
+            #expect(try await stores.events.counts(query) == expected, "\(query)")
+        }
+    }
 }

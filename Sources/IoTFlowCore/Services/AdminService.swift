@@ -122,6 +122,39 @@ public struct AdminService: Sendable {
         return Page(items: found.events, total: found.total, paging: paging)
     }
 
+    /// At most this many buckets per analytics answer (10 years of days, over a year of hours).
+    static let maximumAnalyticsBuckets: Int64 = 10_000
+
+    /// Event counts per type and bucket, counted in the event store.
+    public func eventAnalytics(principal: Principal, filter: EventAnalyticsFilter) async throws -> EventAnalytics {
+        try Access.requireAdmin(principal)
+        let bucket: EventAnalytics.Bucket
+        if let text = filter.bucket, !text.isEmpty {
+            guard let parsed = EventAnalytics.Bucket(rawValue: text) else { throw IoTFlowError.badRequest("'bucket' must be 1h or 1d.") }
+            bucket = parsed
+        } else {
+            bucket = .hour
+        }
+        var userPublicID: String?
+        if let user = filter.userPublicID, !user.isEmpty {
+            guard AccountService.isPublicID(user) else { throw IoTFlowError.badRequest("'user_id' must be a 32-character hex user id.") }
+            userPublicID = user
+        }
+        let now = self.deps.clock.nowMilliseconds()
+        let (start, end) = try TelemetryService.range(
+            filter.start, filter.end, defaultStart: .ago(milliseconds: 7 * 86_400_000), endName: "end_time", now: now)
+        // Whole buckets from the one holding `start`; the cap keeps one answer bounded whatever the range.
+        let first = start - ISO8601.floorDivide(start, bucket.milliseconds).1
+        guard (end - first) / bucket.milliseconds < Self.maximumAnalyticsBuckets else {
+            throw IoTFlowError.badRequest(
+                "The range holds more than \(Self.maximumAnalyticsBuckets) buckets of \(bucket.rawValue); shorten it or use bucket=1d.")
+        }
+        let query = EventCountQuery(
+            start: start, end: end, bucketMilliseconds: bucket.milliseconds, userPublicID: userPublicID, deviceID: filter.deviceID)
+        let rows = start < end ? try await self.deps.eventStore.counts(query) : []
+        return EventAnalytics(start: start, end: end, bucket: bucket, rows: rows)
+    }
+
     /// A page of every device's status and liveness.
     public func statuses(principal: Principal, page: PageRequest) async throws -> Page<Device> {
         try Access.requireAdmin(principal)

@@ -4,6 +4,9 @@ public protocol EventStore: Sendable {
     func append(_ events: [Event]) async throws
     /// A page of events, newest first, and the total matching.
     func events(_ query: EventQuery) async throws -> (events: [Event], total: Int)
+    /// Events per bucket and type, counted by the store itself (`GROUP BY`, an aggregation pipeline), ordered by
+    /// bucket then type.
+    func counts(_ query: EventCountQuery) async throws -> [EventCount]
     /// Checks the store answers; returns round-trip latency in ms.
     func ping() async throws -> Double
 }

@@ -42,6 +42,31 @@ struct AdminController {
         let meta: ListMeta
     }
 
+    struct EventAnalyticsResponse: ResponseEncodable, Sendable {
+        struct Bucket: ResponseEncodable, Sendable {
+            let timestamp: Timestamp
+            let counts: KeyedValues<Int>
+        }
+
+        let startTime: Timestamp
+        let endTime: Timestamp
+        let bucket: String
+        let totals: KeyedValues<Int>
+        let buckets: [Bucket]
+
+        private enum CodingKeys: String, CodingKey { case startTime = "start_time", endTime = "end_time", bucket, totals, buckets }
+
+        init(_ analytics: EventAnalytics) {
+            self.startTime = Timestamp(analytics.start)
+            self.endTime = Timestamp(analytics.end)
+            self.bucket = analytics.bucket.rawValue
+            self.totals = KeyedValues(pairs: analytics.totals.map { ($0.type, $0.count) })
+            self.buckets = analytics.buckets.map {
+                Bucket(timestamp: Timestamp($0.start), counts: KeyedValues(pairs: $0.counts.map { ($0.type, $0.count) }))
+            }
+        }
+    }
+
     var routes: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         let admin = self.services.admin
@@ -94,6 +119,14 @@ struct AdminController {
             )
             let page = try await admin.events(principal: try context.identity.person(), filter: filter)
             return EventListResponse(events: page.items.map { EventRepresentation(event: $0) }, meta: ListMeta(page))
+        }
+        routes.get("analytics/events") { request, context in
+            let query = QueryReader(request)
+            let filter = EventAnalyticsFilter(
+                start: try query.time("start_time"), end: try query.time("end_time"), bucket: query.string("bucket"),
+                userPublicID: query.string("user_id"), deviceID: try query.id("device_id")
+            )
+            return EventAnalyticsResponse(try await admin.eventAnalytics(principal: try context.identity.person(), filter: filter))
         }
         return routes
     }

@@ -9090,8 +9090,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts/summary": {

@@ -79,6 +79,36 @@ public struct EventPostgresStore: EventStore {
         return (events, total)
     }
 
+    public func counts(_ query: EventCountQuery) async throws -> [EventCount] {
+        var binds = PostgresBindings()
+        binds.append(query.bucketMilliseconds)
+        binds.append(query.start)
+        binds.append(query.end)
+        var conditions = ["ts_ms >= $2", "ts_ms < $3"]
+        if let user = query.userPublicID {
+            binds.append(user)
+            conditions.append("user_id = $\(binds.count)")
+        }
+        if let deviceID = query.deviceID {
+            binds.append(deviceID)
+            conditions.append("device_id = $\(binds.count)")
+        }
+        // Floor division, so a bucket starts at a multiple of its length also before the epoch.
+        let rows = try await self.database.rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT ts_ms - ((ts_ms % $1) + $1) % $1 AS bucket, event_type, count(*) FROM events
+                    WHERE \(conditions.joined(separator: " AND ")) GROUP BY bucket, event_type ORDER BY bucket, event_type
+                    """,
+                binds: binds
+            )
+        )
+        return try rows.map { row in
+            let (bucket, type, count) = try row.decode((Int64, String, Int64).self)
+            return EventCount(bucketStart: bucket, type: type, count: Int(count))
+        }
+    }
+
     public func ping() async throws -> Double {
         try await self.database.ping()
     }

@@ -67,6 +67,31 @@ public struct EventSQLiteStore: EventStore {
         return (events, total)
     }
 
+    public func counts(_ query: EventCountQuery) async throws -> [EventCount] {
+        var conditions = ["ts_ms >= ?", "ts_ms < ?"]
+        // `?1` is the bucket length; each plain `?` after it takes the next number (2, 3, …).
+        var binds: [SQLiteData] = [.int(query.bucketMilliseconds), .int(query.start), .int(query.end)]
+        if let user = query.userPublicID {
+            conditions.append("user_id = ?")
+            binds.append(.text(user))
+        }
+        if let deviceID = query.deviceID {
+            conditions.append("device_id = ?")
+            binds.append(.int(deviceID))
+        }
+        // Floor division, so a bucket starts at a multiple of its length also before the epoch.
+        let rows = try await self.database.read(
+            """
+            SELECT ts_ms - ((ts_ms % ?1) + ?1) % ?1 AS bucket, event_type, COUNT(*) AS n FROM events
+            WHERE \(conditions.joined(separator: " AND ")) GROUP BY bucket, event_type ORDER BY bucket, event_type
+            """,
+            binds
+        )
+        return rows.map { row in
+            EventCount(bucketStart: row.int64("bucket") ?? 0, type: row.string("event_type") ?? "", count: row.int("n") ?? 0)
+        }
+    }
+
     public func ping() async throws -> Double {
         try await self.database.ping()
     }

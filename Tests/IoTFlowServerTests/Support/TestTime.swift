@@ -18,6 +18,13 @@ enum TestTime {
         return now - now % Self.hour - hours * Self.hour
     }
 
+    /// Parses a timestamp of the contract's format back to epoch milliseconds.
+    static func parse(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+
     /// Formats epoch milliseconds in the contract's timestamp format, `2026-11-29T10:15:30.123Z`.
     static func iso(_ millis: Int64) -> String {
         let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
