@@ -39,6 +39,8 @@ stage() {
 }
 
 tools=$(bash scripts/install-test-tools.sh | tail -n 1)
+# MongoNIOTests check the BSON codec against pymongo's (Tests/Support/mongo/bson_oracle.py) with this interpreter.
+export IOTFLOW_TEST_PYTHON="$tools/python"
 
 stage "building (debug, with tests)" swift build --build-tests
 
