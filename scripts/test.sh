@@ -42,6 +42,8 @@ stage() {
 }
 
 tools=$(bash scripts/install-test-tools.sh | tail -n 1)
+# MongoNIOTests check the BSON codec against pymongo's (Tests/Support/mongo/bson_oracle.py) with this interpreter.
+export IOTFLOW_TEST_PYTHON="$tools/python"
 
 stage "building (debug, with tests)" swift build --build-tests
 
@@ -69,12 +71,12 @@ export IOTFLOW_TEST_CASSANDRA_HOST=127.0.0.1 IOTFLOW_TEST_CASSANDRA_PORT=$cql_po
 export IOTFLOW_TEST_CQL_PEER_SCRIPT="$root/scripts/cql-peer.sh"
 
 # nx-27017 (a MongoDB wire protocol server over SQLite) stands in for mongod in the MongoNIO suites; their fault tests
-# start and kill servers of their own with the script, and check what the client wrote with pymongo.
+# start and kill servers of their own with the script, and check what the client wrote with pymongo
+# (IOTFLOW_TEST_PYTHON, above).
 echo "== starting nx-27017 (standing in for MongoDB) on 127.0.0.1:$mongo_port"
 bash scripts/mongo-server.sh start "$mongo_dir" "$mongo_port"
 export IOTFLOW_TEST_MONGODB_URI="mongodb://127.0.0.1:$mongo_port/mongonio_test"
 export IOTFLOW_TEST_MONGO_SCRIPT="$root/scripts/mongo-server.sh"
-export IOTFLOW_TEST_PYTHON="$tools/python"
 
 # The binary tests start the real executable (durability under kill -9, clean shutdown, startup errors).
 IOTFLOW_BINARY="$(swift build --show-bin-path)/iotflow"
