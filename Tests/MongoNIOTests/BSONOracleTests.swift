@@ -137,7 +137,7 @@ struct BSONOracleTests {
 
     @Test func objectIDsMongoNIOGeneratesArePymongoObjectIDs() async throws {
         let ids = (0..<3).map { _ in BSONObjectID() }
-        let documents = ids.map { BSONDocument(["_id": .objectID($0)]) }
+        let documents = ids.map { ["_id": .objectID($0)] as BSONDocument }
         let json = try await BSONOracle.decode(try documents.map { try $0.encodedHex() })
         #expect(json == ids.map { #"{"_id":{"$oid":"\#($0.hex)"}}"# })
     }

@@ -63,7 +63,7 @@ struct BSONRejectionTests {
                 _ = try BSONDocument(bytes: ByteBuffer(hex: bad.hex))
                 return nil
             } catch {
-                return error.description
+                return "\(error)"
             }
         }
         #expect(messages.count == Self.cases.count)
