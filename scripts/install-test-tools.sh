@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suites use and this machine lacks: PostgreSQL, Redis and curl from Debian's packages
 # (apt-get, as root or through sudo), and the Python test tools (schemathesis, openapi-spec-validator,
-# jsonschema, cassandra-driver for the CQL peer, pymongo as the BSON oracle of MongoNIOTests and to read back what
-# the client wrote, nx-27017 standing in for MongoDB) from PyPI into a virtual environment of the build folder. Test
-# tools only, never part of the product. Prints the virtual environment's bin folder on its last line.
+# jsonschema, cassandra-driver for the CQL peer, nx-27017 standing in for MongoDB and pymongo to check it) from PyPI into a virtual environment of the build folder. Test tools only, never part of the
+# product. Prints the virtual environment's bin folder on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${IOTFLOW_TEST_VENV:-$PWD/.build/test-tools/venv}
@@ -25,8 +24,8 @@ if [ "${#packages[@]}" -gt 0 ]; then
 fi
 
 # Pinned so a new release cannot change what CI checks.
-tools=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 jsonschema==4.26.0 cassandra-driver==3.30.1 pymongo==4.20.1 nx-27017==0.8.1)
-if ! "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, jsonschema, cassandra, bson, pymongo' >/dev/null 2>&1 ||
+tools=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 jsonschema==4.26.0 cassandra-driver==3.30.1 nx-27017==0.8.1 pymongo==4.20.1)
+if ! "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, jsonschema, cassandra, pymongo' >/dev/null 2>&1 ||
     [ ! -x "$venv/bin/nx-27017" ]; then
     echo "install-test-tools: installing ${tools[*]} into $venv" >&2
     python3 -m venv "$venv" >&2
