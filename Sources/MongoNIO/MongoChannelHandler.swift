@@ -14,7 +14,6 @@ final class MongoChannelHandler: ChannelDuplexHandler {
 
     private var stateMachine: MongoConnectionStateMachine
     private var decoder = MongoMessageDecoder()
-    private var encoder = MongoMessageEncoder()
     private var inbound = ByteBuffer()
     private var promises: [RequestID: EventLoopPromise<BSONDocument>] = [:]
     private var timers: [RequestID: Scheduled<Void>] = [:]
@@ -71,7 +70,7 @@ final class MongoChannelHandler: ChannelDuplexHandler {
                 self.perform(self.stateMachine.received(message), context: context)
             }
         } catch {
-            let mongoError = error as? MongoError ?? .protocolViolation("the server sent a garbled message: \(error)")
+            let mongoError = Self.decodingError(error)
             self.logger.debug("MongoDB connection error", metadata: [MongoLoggingKey.error: "\(mongoError)"])
             self.perform(self.stateMachine.errorCaught(mongoError), context: context)
         }
@@ -95,7 +94,7 @@ final class MongoChannelHandler: ChannelDuplexHandler {
             let message = MongoMessage(requestID: id, responseTo: 0, flags: [], body: request.body, sequences: request.sequences)
             var buffer = context.channel.allocator.buffer(capacity: 256)
             do {
-                try self.encoder.encode(data: message, out: &buffer)
+                try message.write(to: &buffer)
             } catch {
                 self.stateMachine.requestNotSent(id)
                 let mongoError = MongoError.invalidArgument("the command cannot be encoded: \(error)")
@@ -131,6 +130,13 @@ final class MongoChannelHandler: ChannelDuplexHandler {
         }
     }
 
+    private static func decodingError(_ error: any Error) -> MongoError {
+        if let wireError = error as? MongoWireError, wireError.code == .messageTooLarge {
+            return .messageTooLarge("the server sent a message larger than its maxMessageSizeBytes: \(wireError)")
+        }
+        return error as? MongoError ?? .protocolViolation("the server sent a garbled message: \(error)")
+    }
+
     private var isReading: Bool {
         switch self.stateMachine.state {
         case .closing, .closed:
@@ -147,7 +153,7 @@ final class MongoChannelHandler: ChannelDuplexHandler {
         case .write(let message):
             var buffer = context.channel.allocator.buffer(capacity: 256)
             do {
-                try self.encoder.encode(data: message, out: &buffer)
+                try message.write(to: &buffer)
             } catch {
                 self.perform(self.stateMachine.errorCaught(.protocolViolation("a handshake message cannot be encoded: \(error)")), context: context)
                 return

@@ -110,7 +110,11 @@ public struct MongoCollection: Sendable {
         var prepared: [(document: BSONDocument, size: Int)] = []
         prepared.reserveCapacity(documents.count)
         for document in documents {
-            let withID = document["_id"] == nil ? BSONDocument([("_id", .objectID(BSONObjectID()))] + document.map { ($0.key, $0.value) }) : document
+            var withID = document
+            if document["_id"] == nil {
+                let fields: [(String, BSONValue)] = [("_id", .objectID(BSONObjectID()))] + document.map { ($0.key, $0.value) }
+                withID = BSONDocument(fields)
+            }
             prepared.append((withID, try withID.encoded().readableBytes))
         }
         let deadline = ContinuousClock.now + self.client.configuration.requestTimeout
@@ -122,7 +126,7 @@ public struct MongoCollection: Sendable {
             )
         }
         let batches = Self.batches(
-            sizes: prepared.map(\.size),
+            sizes: prepared.map { $0.size },
             maxCount: max(1, min(limits.maxWriteBatchSize, self.client.configuration.insertBatchSize ?? .max)),
             maxBytes: limits.maxMessageSizeBytes - Self.messageHeadroom
         )
@@ -134,7 +138,7 @@ public struct MongoCollection: Sendable {
                 connection = try await self.client.connection(deadline: batchDeadline)
             }
             let command: BSONDocument = ["insert": .string(self.name), "ordered": .bool(ordered)]
-            let sequence = MongoDocumentSequence(identifier: "documents", documents: prepared[batch].map(\.document))
+            let sequence = MongoDocumentSequence(identifier: "documents", documents: prepared[batch].map { $0.document })
             let reply: BSONDocument
             do {
                 reply = try await self.client.command(

@@ -40,7 +40,7 @@ final class MongoConnection: Sendable {
         let stateMachine = MongoConnectionStateMachine(
             clientMetadata: MongoClientMetadata.document(appName: configuration.appName),
             credentials: configuration.credentials,
-            clientNonce: Self.makeNonce()
+            clientNonce: MongoSCRAM.makeNonce()
         )
         let channel: any Channel
         do {
@@ -130,28 +130,6 @@ final class MongoConnection: Sendable {
         self.channel.writeAndFlush(request).whenFailure { error in
             promise.fail(error as? MongoError ?? .connectionUnavailable("the connection is closed; the command was not sent (\(error))"))
         }
-    }
-
-    /// 24 random bytes, base64: the client nonce of a SCRAM conversation.
-    static func makeNonce() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Self.base64(bytes)
-    }
-
-    private static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var output = ""
-        var index = 0
-        while index + 2 < bytes.count {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            for shift in [18, 12, 6, 0] {
-                output.append(alphabet[Int((value >> UInt32(shift)) & 0x3F)])
-            }
-            index += 3
-        }
-        precondition(index == bytes.count, "the nonce length is a multiple of 3")
-        return output
     }
 
     private static func isIPAddress(_ host: String) -> Bool {

@@ -58,7 +58,6 @@ struct MongoConnectionStateMachine {
         case fail(MongoError)
     }
 
-    static let scramMechanism = "SCRAM-SHA-256"
     /// The database `hello` runs on; any database works, this is the conventional one.
     static let helloDatabase = "admin"
 
@@ -175,8 +174,8 @@ struct MongoConnectionStateMachine {
             self.state = .saslStart(next, description)
             var start: BSONDocument = [
                 "saslStart": .int32(1),
-                "mechanism": .string(Self.scramMechanism),
-                "payload": .binary(BSONBinary(subtype: BSONBinary.genericSubtype, data: Array(scram.clientFirstMessage.utf8))),
+                "mechanism": .string(MongoSCRAM.mechanism),
+                "payload": .binary(BSONBinary(subtype: BSONBinary.genericSubtype, data: scram.clientFirstMessage)),
                 "options": .document(["skipEmptyExchange": .bool(true)]),
             ]
             start["$db"] = .string(credentials.database)
@@ -191,7 +190,7 @@ struct MongoConnectionStateMachine {
             guard let conversationID = message.body["conversationId"], let serverFirst = Self.payload(message.body) else {
                 return self.fail(.authenticationFailed("saslStart was answered without a conversationId or payload"))
             }
-            let clientFinal: String
+            let clientFinal: [UInt8]
             do {
                 clientFinal = try self.scram!.clientFinalMessage(serverFirst: serverFirst)
             } catch {
@@ -222,7 +221,7 @@ struct MongoConnectionStateMachine {
             }
             let next = self.makeRequestID()
             self.state = .saslFinish(next, description, conversationID: conversationID)
-            return .write(self.saslContinue(next, conversationID: conversationID, payload: ""))
+            return .write(self.saslContinue(next, conversationID: conversationID, payload: []))
         case .saslFinish(let id, let description, _):
             guard message.responseTo == id else {
                 return self.fail(.protocolViolation("an answer to request \(message.responseTo) during saslContinue"))
@@ -292,11 +291,11 @@ struct MongoConnectionStateMachine {
         } while true
     }
 
-    private func saslContinue(_ id: RequestID, conversationID: BSONValue, payload: String) -> MongoMessage {
+    private func saslContinue(_ id: RequestID, conversationID: BSONValue, payload: [UInt8]) -> MongoMessage {
         var body: BSONDocument = [
             "saslContinue": .int32(1),
             "conversationId": conversationID,
-            "payload": .binary(BSONBinary(subtype: BSONBinary.genericSubtype, data: Array(payload.utf8))),
+            "payload": .binary(BSONBinary(subtype: BSONBinary.genericSubtype, data: payload)),
         ]
         body["$db"] = .string(self.credentials?.database ?? Self.helloDatabase)
         return Self.message(id, body)
@@ -306,12 +305,12 @@ struct MongoConnectionStateMachine {
         MongoMessage(requestID: id, responseTo: 0, flags: [], body: body, sequences: [])
     }
 
-    private static func payload(_ body: BSONDocument) -> String? {
+    private static func payload(_ body: BSONDocument) -> [UInt8]? {
         switch body["payload"] {
         case .binary(let binary):
-            return String(decoding: binary.data, as: UTF8.self)
+            return binary.data
         case .string(let text):
-            return text
+            return Array(text.utf8)
         default:
             return nil
         }
