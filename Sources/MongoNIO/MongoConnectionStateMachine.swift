@@ -138,15 +138,21 @@ struct MongoConnectionStateMachine {
 
     /// A complete message arrived from the server.
     mutating func received(_ message: MongoMessage) -> Action {
-        if message.flags.contains(.moreToCome) {
-            // Only exhaust cursors and unacknowledged writes stream answers, and this client asks for neither.
-            return self.fail(.protocolViolation("the server streamed an answer (moreToCome) that no request asked for"))
-        }
         switch self.state {
         case .initialized:
             preconditionFailure("a message before the channel became active")
         case .closing, .closed:
             return .none
+        default:
+            break
+        }
+        if message.flags.contains(.moreToCome) {
+            // Only exhaust cursors and unacknowledged writes stream answers, and this client asks for neither.
+            return self.fail(.protocolViolation("the server streamed an answer (moreToCome) that no request asked for"))
+        }
+        switch self.state {
+        case .initialized, .closing, .closed:
+            preconditionFailure("handled above")
         case .ready:
             if self.pending.remove(message.responseTo) != nil {
                 if let error = Self.commandError(message.body) {

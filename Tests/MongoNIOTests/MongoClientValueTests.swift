@@ -103,6 +103,33 @@ struct MongoClientValueTests {
         #expect(configuration.credentials?.database == "users")
     }
 
+    @Test("a connection string fills the configuration: hosts, credentials, databases, options, TLS")
+    func connectionString() throws {
+        let configuration = try MongoConfiguration(
+            uri:
+                "mongodb://app:pw@db1:27018,db2/telemetry?authSource=users&replicaSet=rs0&appName=ingest&maxPoolSize=8&connectTimeoutMS=2500&tls=true"
+        )
+        #expect(configuration.hosts == [MongoServerAddress(host: "db1", port: 27018), MongoServerAddress(host: "db2", port: 27017)])
+        #expect(configuration.username == "app")
+        #expect(configuration.password == "pw")
+        #expect(configuration.database == "telemetry")
+        #expect(configuration.authenticationDatabase == "users")
+        #expect(configuration.replicaSet == "rs0")
+        #expect(configuration.appName == "ingest")
+        #expect(configuration.poolSize == 8)
+        #expect(configuration.connectTimeout == .milliseconds(2500))
+        #expect(configuration.requestTimeout == .seconds(10))
+        #expect(configuration.tls != nil)
+        #expect(!configuration.directConnection)
+        #expect(!configuration.description.contains("pw)"))
+
+        let plain = try MongoConfiguration(uri: "mongodb://127.0.0.1:57017/?directConnection=true")
+        #expect(plain.tls == nil)
+        #expect(plain.directConnection)
+        #expect(plain.credentials == nil)
+        #expect(plain.poolSize == 4)
+    }
+
     @Test("an application name longer than 128 bytes is cut to fit")
     func applicationName() {
         let metadata = MongoClientMetadata.document(appName: String(repeating: "é", count: 100))

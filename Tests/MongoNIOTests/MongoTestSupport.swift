@@ -20,7 +20,7 @@ enum MongoTestEnvironment {
     /// A configuration for the shared server, with generous timeouts for a busy CI machine.
     static func configuration() throws -> MongoConfiguration {
         let uri = try self.variable("IOTFLOW_TEST_MONGODB_URI")
-        var configuration = try MongoConfiguration(connectionString: MongoConnectionString(uri))
+        var configuration = try MongoConfiguration(uri: uri)
         configuration.requestTimeout = .seconds(30)
         configuration.connectTimeout = .seconds(30)
         configuration.poolSize = 2
