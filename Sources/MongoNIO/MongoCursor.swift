@@ -123,7 +123,8 @@ public final class MongoCursor: AsyncSequence, Sendable {
 
     private func fetch(_ id: Int64) async throws {
         var command: BSONDocument = ["getMore": .int64(id), "collection": .string(self.collection)]
-        if let batchSize = self.batchSize {
+        // A first batch may be asked to be empty (0); getMore wants a positive size or none.
+        if let batchSize = self.batchSize, batchSize > 0 {
             command["batchSize"] = .int64(Int64(batchSize))
         }
         let reply = try await self.client.command(
