@@ -85,7 +85,7 @@ struct BSONOracleTests {
     ]
 
     @Test func pymongoBytesDecodeToTheExpectedValuesAndMongoNIOEncodesTheSameBytes() async throws {
-        let hex = try await BSONOracle.encode(Self.cases.map(\.json))
+        let hex = try await PythonOracle.bsonEncode(Self.cases.map(\.json))
         for (index, (json, expected)) in Self.cases.enumerated() {
             try #require(!hex[index].hasPrefix("error"), "pymongo refused \(json): \(hex[index])")
             let decoded = try BSONDocument(bytes: ByteBuffer(hex: hex[index]))
@@ -95,13 +95,13 @@ struct BSONOracleTests {
     }
 
     @Test func pymongoDecodesMongoNIOBytesToTheSameExtendedJSON() async throws {
-        let json = try await BSONOracle.decode(try Self.cases.map { try $0.document.encodedHex() })
+        let json = try await PythonOracle.bsonDecode(try Self.cases.map { try $0.document.encodedHex() })
         #expect(json == Self.cases.map(\.json))
     }
 
     @Test func decimal128FromPymongoPrintsAndReencodesExactly() async throws {
         let lines = Self.decimals.map { #"{"d":{"$numberDecimal":"\#($0)"}}"# }
-        let hex = try await BSONOracle.encode(lines)
+        let hex = try await PythonOracle.bsonEncode(lines)
         var reencoded: [String] = []
         for (index, text) in Self.decimals.enumerated() {
             let document = try BSONDocument(bytes: ByteBuffer(hex: hex[index]))
@@ -113,7 +113,7 @@ struct BSONOracleTests {
             reencoded.append(try document.encodedHex())
             #expect(reencoded.last == hex[index], "\(text)")
         }
-        #expect(try await BSONOracle.decode(reencoded) == lines)
+        #expect(try await PythonOracle.bsonDecode(reencoded) == lines)
     }
 
     @Test func pymongoReadsTheDeprecatedTypesMongoNIOWrites() async throws {
@@ -123,13 +123,13 @@ struct BSONOracleTests {
             ["y": .symbol("x")],
             ["p": .dbPointer(namespace: "db.c", id: Self.objectID)],
         ]
-        let json = try await BSONOracle.decode(try documents.map { try $0.encodedHex() })
+        let json = try await PythonOracle.bsonDecode(try documents.map { try $0.encodedHex() })
         #expect(json == [#"{"u":null}"#, #"{"y":"x"}"#, #"{"p":{"$ref":"db.c","$id":{"$oid":"5f0c9b0e2a1b3c4d5e6f7a8b"}}}"#])
     }
 
     @Test func pymongoAlsoRejectsEveryMalformedCase() async throws {
         let cases = BSONRejectionTests.cases.filter { !$0.hex.isEmpty }
-        let answers = try await BSONOracle.decode(cases.map { ByteBuffer(hex: $0.hex).hexString })
+        let answers = try await PythonOracle.bsonDecode(cases.map { ByteBuffer(hex: $0.hex).hexString })
         for (bad, answer) in zip(cases, answers) {
             #expect(answer.hasPrefix("error: "), "pymongo accepted \(bad.name): \(answer)")
         }
@@ -138,7 +138,7 @@ struct BSONOracleTests {
     @Test func objectIDsMongoNIOGeneratesArePymongoObjectIDs() async throws {
         let ids = (0..<3).map { _ in BSONObjectID() }
         let documents = ids.map { ["_id": .objectID($0)] as BSONDocument }
-        let json = try await BSONOracle.decode(try documents.map { try $0.encodedHex() })
+        let json = try await PythonOracle.bsonDecode(try documents.map { try $0.encodedHex() })
         #expect(json == ids.map { #"{"_id":{"$oid":"\#($0.hex)"}}"# })
     }
 }

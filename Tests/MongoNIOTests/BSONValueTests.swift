@@ -54,3 +54,17 @@ struct BSONValueTests {
         #expect(BSONValue.null.stringValue == nil)
     }
 }
+
+@Suite("BSON description")
+struct BSONDescriptionTests {
+    @Test func showsTypesThatEqualityTellsApart() {
+        let document: BSONDocument = [
+            "s": "a\"b", "i32": .int32(1), "i64": 1, "d": 1.0, "n": nil, "a": [true, .datetime(5)],
+            "id": .objectID(BSONObjectID(hex: "5f0c9b0e2a1b3c4d5e6f7a8b")!), "dec": .decimal128(BSONDecimal128(low: 15, high: 0x303E_0000_0000_0000)),
+        ]
+        #expect(
+            document.description
+                == #"{"s": "a\"b", "i32": Int32(1), "i64": 1, "d": 1.0, "n": null, "a": [true, Date(5)], "id": ObjectId("5f0c9b0e2a1b3c4d5e6f7a8b"), "dec": Decimal128("1.5")}"#
+        )
+    }
+}

@@ -2,6 +2,9 @@
 
   encode : stdin = canonical extended JSON documents, one per line -> the hex of pymongo's BSON, one per line
   decode : stdin = hex BSON documents, one per line -> pymongo's canonical extended JSON (compact), one per line
+  op-msg : stdin = canonical extended JSON {"db": <name>, "command": <document>}, one per line -> the hex of the
+           OP_MSG pymongo's own message layer (pymongo.message._op_msg) builds for it; an insert, update or delete
+           command has its documents moved into a kind-1 section, as pymongo sends them
   version: prints pymongo's version
 
 A line that pymongo refuses prints `error: <reason>` in its place, so a test can check rejections too; the exit code is
@@ -12,8 +15,10 @@ import sys
 
 import bson
 import pymongo
+import pymongo.message
 from bson import json_util
 from bson.codec_options import DatetimeConversion
+from bson.son import SON
 
 OPTIONS = json_util.CANONICAL_JSON_OPTIONS.with_options(datetime_conversion=DatetimeConversion.DATETIME_MS)
 
@@ -27,13 +32,20 @@ def decode(line):
     return json_util.dumps(document, json_options=OPTIONS, separators=(",", ":"), ensure_ascii=False)
 
 
+def op_msg(line):
+    request = json_util.loads(line, json_options=OPTIONS.with_options(document_class=SON))
+    # A private function, pinned with pymongo's version: the bytes pymongo itself writes to a server.
+    message = pymongo.message._op_msg(0, request["command"], request["db"], None, OPTIONS)
+    return message[1].hex()
+
+
 def main(argv):
     if argv[1:] == ["version"]:
         print(pymongo.version)
         return 0
-    commands = {"encode": encode, "decode": decode}
+    commands = {"encode": encode, "decode": decode, "op-msg": op_msg}
     if len(argv) != 2 or argv[1] not in commands:
-        print("usage: bson_oracle.py encode|decode|version", file=sys.stderr)
+        print("usage: bson_oracle.py encode|decode|op-msg|version", file=sys.stderr)
         return 2
     command = commands[argv[1]]
     sys.stdout.reconfigure(encoding="utf-8")
