@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite. Installs the test tools this machine lacks (scripts/install-test-tools.sh), builds
-# once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, the CQL peer standing in
-# for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
+# once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, nx-27017 standing in for
+# MongoDB, the CQL peer standing in for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, with both, with telemetry in Cassandra (the
 # peer), and on the seed's PostgreSQL + Cassandra + Redis, checks the OpenAPI
 # document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
@@ -17,13 +17,16 @@ redis_dir=$(mktemp -d /tmp/iotflow-test-redis.XXXXXX)
 redis_port=${IOTFLOW_TEST_REDIS_PORT:-56379}
 cql_dir=$(mktemp -d /tmp/iotflow-test-cql.XXXXXX)
 cql_port=${IOTFLOW_TEST_CQL_PORT:-59042}
+mongo_dir=$(mktemp -d /tmp/iotflow-test-mongo.XXXXXX)
+mongo_port=${IOTFLOW_TEST_MONGO_PORT:-57017}
 
 cleanup() {
     local status=$?
     bash "$root/scripts/pg-cluster.sh" stop "$pg_dir" || true
     bash "$root/scripts/redis-server.sh" stop "$redis_dir" || true
     bash "$root/scripts/cql-peer.sh" stop "$cql_dir" || true
-    rm -rf "$pg_dir" "$redis_dir" "$cql_dir"
+    bash "$root/scripts/mongo-server.sh" stop "$mongo_dir" || true
+    rm -rf "$pg_dir" "$redis_dir" "$cql_dir" "$mongo_dir"
     exit "$status"
 }
 trap cleanup EXIT INT TERM
@@ -39,6 +42,8 @@ stage() {
 }
 
 tools=$(bash scripts/install-test-tools.sh | tail -n 1)
+# MongoNIOTests check the BSON codec against pymongo's (Tests/Support/mongo/bson_oracle.py) with this interpreter.
+export IOTFLOW_TEST_PYTHON="$tools/python"
 
 stage "building (debug, with tests)" swift build --build-tests
 
@@ -64,6 +69,14 @@ bash scripts/cql-peer.sh start "$cql_dir" "$cql_port"
 stage "CQL peer against the DataStax Python driver" "$tools/python" Tests/Support/cql/driver_vs_peer.py "$cql_port" --dir "$cql_dir"
 export IOTFLOW_TEST_CASSANDRA_HOST=127.0.0.1 IOTFLOW_TEST_CASSANDRA_PORT=$cql_port
 export IOTFLOW_TEST_CQL_PEER_SCRIPT="$root/scripts/cql-peer.sh"
+
+# nx-27017 (a MongoDB wire protocol server over SQLite) stands in for mongod in the MongoNIO suites; their fault tests
+# start and kill servers of their own with the script, and check what the client wrote with pymongo
+# (IOTFLOW_TEST_PYTHON, above).
+echo "== starting nx-27017 (standing in for MongoDB) on 127.0.0.1:$mongo_port"
+bash scripts/mongo-server.sh start "$mongo_dir" "$mongo_port"
+export IOTFLOW_TEST_MONGODB_URI="mongodb://127.0.0.1:$mongo_port/mongonio_test"
+export IOTFLOW_TEST_MONGO_SCRIPT="$root/scripts/mongo-server.sh"
 
 # The binary tests start the real executable (durability under kill -9, clean shutdown, startup errors).
 IOTFLOW_BINARY="$(swift build --show-bin-path)/iotflow"
