@@ -118,7 +118,7 @@ final class MongoChannelHandler: ChannelDuplexHandler {
             }
             self.logger.trace(
                 "MongoDB command sent",
-                metadata: [MongoLoggingKey.requestID: "\(id)", MongoLoggingKey.command: "\(request.body.first?.key ?? "")"]
+                metadata: [MongoLoggingKey.requestID: "\(id)", MongoLoggingKey.command: "\(request.body.keys.first ?? "")"]
             )
             context.write(self.wrapOutboundOut(buffer), promise: nil)
             // Accepted: from here the state machine answers for the reply, and a failed socket write closes the
