@@ -34,6 +34,11 @@ start)
         echo "mongo-server.sh: a server is already running on $dir (pid $(cat "$dir/pid"))" >&2
         exit 1
     fi
+    # A server already on the port would answer the readiness check in this one's place.
+    if "$venv/bin/python" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)' "$port" 2>/dev/null; then
+        echo "mongo-server.sh: port $port is already in use" >&2
+        exit 1
+    fi
     # Foreground mode, backgrounded here, so that the pid is the server's own and kill -9 hits it.
     nohup "$venv/bin/nx-27017" --host 127.0.0.1 --port "$port" --data-dir "$dir/data" --log-file "$dir/log" \
         --pid-file "$dir/nx.pid" >>"$dir/out" 2>&1 </dev/null &
@@ -53,6 +58,7 @@ while time.monotonic() < deadline:
         client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true", serverSelectionTimeoutMS=500, connectTimeoutMS=500)
         client.admin.command("hello")
         client.close()
+        os.kill(pid, 0)
         sys.exit(0)
     except pymongo.errors.PyMongoError:
         time.sleep(0.1)

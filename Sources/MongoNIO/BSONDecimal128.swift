@@ -15,7 +15,7 @@ public struct BSONDecimal128: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static let exponentBias = 6176
-    private static let maxCoefficient: UInt128 = 9_999_999_999_999_999_999_999_999_999_999
+    private static let maxCoefficient: UInt128 = 9_999_999_999_999_999_999_999_999_999_999_999
 
     /// The value as the BSON decimal128 spec prints it: `1.5`, `-0`, `1.0E+10`, `NaN`, `-Infinity`.
     public var description: String {

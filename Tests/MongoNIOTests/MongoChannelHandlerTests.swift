@@ -198,7 +198,7 @@ struct MongoChannelHandlerTests {
         // A message length shorter than the header itself.
         garbage.writeInteger(Int32(3), endianness: .little)
         garbage.writeRepeatingByte(0, count: 32)
-        try? harness.channel.writeInbound(garbage)
+        _ = try? harness.channel.writeInbound(garbage)
         #expect(pending.error?.code == .protocolViolation)
         #expect(!harness.channel.isActive)
         let after = harness.send(["ping": .int32(1)])

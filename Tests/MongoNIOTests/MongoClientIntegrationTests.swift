@@ -113,6 +113,10 @@ struct MongoClientIntegrationTests {
             try await eventually("the released cursor is killed") {
                 try await self.isKilled(releasedID, client: client, collection: collection)
             }
+
+            // The check itself tells an open cursor from a killed one (and kills it).
+            let open = try await collection.find(sort: ["n": .int32(1)], batchSize: 2)
+            #expect(try await !self.isKilled(open.id, client: client, collection: collection))
         }
     }
 
@@ -296,7 +300,7 @@ struct MongoClientIntegrationTests {
                     return {"type": type(value).__name__, "repr": repr(value)}
                 print(json.dumps([[key, describe(value)] for key, value in doc.items()]))
                 """
-            let output = try runPython(script, arguments: [uri, collection.database, collection.name])
+            let output = try await runPython(script, arguments: [uri, collection.database, collection.name])
             let fields = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]])
             let keys = fields.compactMap { $0.first as? String }
             #expect(keys == document.keys)

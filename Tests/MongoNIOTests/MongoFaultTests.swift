@@ -34,9 +34,13 @@ struct MongoFaultTests {
     @Test("the server is killed under running requests and restarted on its port: requests fail fast, typed, then succeed again on the same client")
     func killAndRestart() async throws {
         let server = try await TestMongoServer()
-        try server.start()
-        defer { try? server.stop() }
         let configuration = Self.configuration([server.address])
+        try await server.whileRunning {
+            try await self.killAndRestart(server: server, configuration: configuration)
+        }
+    }
+
+    private func killAndRestart(server: TestMongoServer, configuration: MongoConfiguration) async throws {
         try await withRunningClient(configuration) { client in
             let collection = client.collection("events", database: "faults")
             try await collection.insert([["phase": .string("before")]])
@@ -53,7 +57,7 @@ struct MongoFaultTests {
                 return codes
             }
             try await Task.sleep(for: .milliseconds(50))
-            try server.kill()
+            try await server.kill()
             let codes = await load.value
             #expect(codes.contains(nil), "no request succeeded before the kill")
             #expect(codes.allSatisfy { $0 == nil || $0 == .connectionClosed || $0 == .connectionUnavailable }, "\(codes)")
@@ -66,7 +70,7 @@ struct MongoFaultTests {
             // Far below the 20 s request timeout: the client did not wait for the server to come back.
             #expect(clock.now - start < .seconds(10))
 
-            try server.start()
+            try await server.start()
             try await eventually("requests succeed again after the restart") {
                 (try? await client.ping()) != nil
             }
@@ -112,25 +116,25 @@ struct MongoFaultTests {
     @Test("a dead seed before a live one: discovery moves on to the server that answers")
     func secondSeed() async throws {
         let server = try await TestMongoServer()
-        try server.start()
-        defer { try? server.stop() }
         let dead = MongoServerAddress(host: "127.0.0.1", port: try await TestMongoServer.unusedPort())
-        try await withRunningClient(Self.configuration([dead, server.address])) { client in
-            _ = try await client.ping()
-            #expect(client.primaryAddress == server.address)
+        try await server.whileRunning {
+            try await withRunningClient(Self.configuration([dead, server.address])) { client in
+                _ = try await client.ping()
+                #expect(client.primaryAddress == server.address)
+            }
         }
     }
 
     @Test("directConnection uses the one host as it is")
     func directConnection() async throws {
         let server = try await TestMongoServer()
-        try server.start()
-        defer { try? server.stop() }
         var configuration = Self.configuration([server.address])
         configuration.directConnection = true
-        try await withRunningClient(configuration) { client in
-            _ = try await client.ping()
-            #expect(client.primaryAddress == server.address)
+        try await server.whileRunning {
+            try await withRunningClient(configuration) { client in
+                _ = try await client.ping()
+                #expect(client.primaryAddress == server.address)
+            }
         }
     }
 }

@@ -7,6 +7,12 @@ import Testing
 
 @testable import MongoNIO
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The shared test server and tools, from the variables scripts/test.sh sets.
 enum MongoTestEnvironment {
     static func variable(_ name: String) throws -> String {
@@ -81,23 +87,85 @@ func withRunningClient<Result: Sendable>(
     }
 }
 
-/// Runs a Python snippet with the test tools' Python (pymongo installed) and returns what it printed.
-func runPython(_ code: String, arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try MongoTestEnvironment.variable("IOTFLOW_TEST_PYTHON"))
-    process.arguments = ["-c", code] + arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    let complaints = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TimedOut(description: "python exited with \(process.terminationStatus): \(String(decoding: complaints, as: UTF8.self))")
+/// Runs a program to its end, its output and errors into files, and returns its exit status.
+///
+/// posix_spawn and a polled `waitpid` rather than Foundation's `Process`: here `Process` leaves its exited children
+/// unreaped (neither `waitUntilExit` nor `terminationHandler` returns), and its children inherit a signal mask that
+/// makes a server started through the script deaf to SIGTERM; nor does the child inherit the test's other descriptors. The poll sleeps, so no thread of the concurrency pool
+/// (as few threads as cores) is blocked.
+func runProgram(_ path: String, _ arguments: [String], output: String, errors: String) async throws -> Int32 {
+    var fileActions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&fileActions)
+    defer { posix_spawn_file_actions_destroy(&fileActions) }
+    posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&fileActions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&fileActions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // Sockets of the test process (a port being probed, a client's connections) must not live on in a server the
+    // script leaves running. glibc has the call since 2.34; Swift's Glibc module does not export it.
+    if let closeFrom = closeFromAction {
+        _ = closeFrom(&fileActions, 3)
     }
-    return String(decoding: printed, as: UTF8.self)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD] {
+        sigaddset(&defaults, signal)
+    }
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer {
+        for argument in argv {
+            free(argument)
+        }
+    }
+    var pid = pid_t()
+    let spawned = posix_spawn(&pid, path, &fileActions, &attributes, argv, environ)
+    guard spawned == 0 else {
+        throw TimedOut(description: "cannot start \(path): error \(spawned)")
+    }
+    while true {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid {
+            // WIFEXITED / WEXITSTATUS, which Swift does not import as macros.
+            return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        }
+        if reaped < 0 && errno != EINTR {
+            throw TimedOut(description: "waitpid for \(path) failed: errno \(errno)")
+        }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+private typealias CloseFromAction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
+private let closeFromAction: CloseFromAction? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+        return nil
+    }
+    return unsafeBitCast(symbol, to: CloseFromAction.self)
+}()
+
+/// Runs a Python snippet with the test tools' Python (pymongo installed) and returns what it printed.
+func runPython(_ code: String, arguments: [String]) async throws -> String {
+    let base = NSTemporaryDirectory() + "mongonio-python-\(UUID().uuidString)"
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    let python = try MongoTestEnvironment.variable("IOTFLOW_TEST_PYTHON")
+    let status = try await runProgram(python, ["-c", code] + arguments, output: base + ".out", errors: base + ".err")
+    guard status == 0 else {
+        let complaints = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        throw TimedOut(description: "python exited with \(status): \(complaints)")
+    }
+    return try String(contentsOfFile: base + ".out", encoding: .utf8)
 }
 
 /// An nx-27017 server this test owns, on a free loopback port, so it can be killed and restarted.
@@ -129,32 +197,40 @@ final class TestMongoServer: Sendable {
         throw TimedOut(description: "no free port in 20000..<30000")
     }
 
-    func start() throws {
-        try self.script(["start", self.directory, String(self.port)])
+    func start() async throws {
+        try await self.script(["start", self.directory, String(self.port)])
     }
 
     /// Kills the server abruptly (SIGKILL), as a crash would.
-    func kill() throws {
-        try self.script(["kill", self.directory])
+    func kill() async throws {
+        try await self.script(["kill", self.directory])
     }
 
-    func stop() throws {
-        try self.script(["stop", self.directory])
+    func stop() async throws {
+        try await self.script(["stop", self.directory])
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    private func script(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [self.script] + arguments
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let complaints = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TimedOut(description: "mongo-server.sh \(arguments.joined(separator: " ")) failed: \(String(decoding: complaints, as: UTF8.self))")
+    /// Runs `body` with the server started, and stops it afterwards, whatever happened.
+    func whileRunning<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await self.start()
+        do {
+            let result = try await body()
+            try await self.stop()
+            return result
+        } catch {
+            try? await self.stop()
+            throw error
+        }
+    }
+
+    private func script(_ arguments: [String]) async throws {
+        let errors = NSTemporaryDirectory() + "mongo-server-\(UUID().uuidString).err"
+        defer { try? FileManager.default.removeItem(atPath: errors) }
+        let status = try await runProgram("/bin/bash", [self.script] + arguments, output: "/dev/null", errors: errors)
+        guard status == 0 else {
+            let complaints = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            throw TimedOut(description: "mongo-server.sh \(arguments.joined(separator: " ")) failed (\(status)): \(complaints)")
         }
     }
 }

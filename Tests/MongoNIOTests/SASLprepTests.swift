@@ -57,7 +57,7 @@ struct SASLprepTests {
             "pencil", "I\u{00AD}X", "\u{00AA}", "\u{2168}", "\u{0007}", "\u{0627}\u{0031}", "\u{0627}\u{0628}", "a\u{0627}", "\u{200B} x",
             "\u{00A0}x", "\u{E000}", "\u{05D0}\u{05B0}\u{05D1}", "abc\u{0660}", "\u{0627}\u{0660}\u{0628}", "\u{E0001}", "\u{2FF0}",
             "\u{FFF9}", "パスワード", "😀", "Straße", "ǅungla", "e\u{0301}", "\u{1D173}", Self.scalar(0xFDD0), "x\u{200E}", "\u{0340}",
-            "\u{3000}全角\u{3000}", "Ｆｕｌｌ", "①②", "\u{0661}\u{0662}", "\u{05BE}", "\u{FB1D}\u{FB1F}",
+            "\u{3000}全角\u{3000}", "Ｆｕｌｌ", "①②", "\u{0661}\u{0662}", "\u{05BE}", "\u{FB1D}\u{FB1F}", "",
         ]
         let encoded = try inputs.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .fragmentsAllowed), as: UTF8.self) }
         let answers = try await PythonOracle.saslprep(encoded)

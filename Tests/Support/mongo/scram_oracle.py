@@ -16,14 +16,19 @@ import sys
 from pymongo.saslprep import saslprep
 
 
+def query_saslprep(text):
+    # pymongo's saslprep indexes the first character without checking for one; the empty string prepares to itself.
+    return saslprep(text, prohibit_unassigned_code_points=False) if text else text
+
+
 def prepare(line):
-    return json.dumps(saslprep(json.loads(line), prohibit_unassigned_code_points=False), ensure_ascii=False)
+    return json.dumps(query_saslprep(json.loads(line)), ensure_ascii=False)
 
 
 def scram(line):
     request = json.loads(line)
     user = request["username"].replace("=", "=3D").replace(",", "=2C")
-    password = saslprep(request["password"], prohibit_unassigned_code_points=False).encode("utf-8")
+    password = query_saslprep(request["password"]).encode("utf-8")
     salt = base64.b64decode(request["salt"])
     nonce = request["clientNonce"] + request["serverNonce"]
     client_first_bare = "n=%s,r=%s" % (user, request["clientNonce"])
