@@ -84,6 +84,7 @@ let package = Package(
                 "IoTFlowCore",
                 "RedisNIO",
                 "CassandraNIO",
+                "MongoNIO",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
@@ -178,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "IoTFlowStorageTests",
             dependencies: [
-                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", .product(name: "Logging", package: "swift-log"),
+                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", "MongoNIO", .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -190,6 +191,7 @@ let package = Package(
                 "IoTFlowStorage",
                 "IoTFlowServer",
                 "CassandraNIO",
+                "MongoNIO",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -5,6 +5,7 @@
 #                                            answers hello (60 s); DIR/pid, DIR/log
 #   scripts/mongo-server.sh stop DIR         stop it (SIGTERM, then SIGKILL)
 #   scripts/mongo-server.sh kill DIR         SIGKILL it (fault tests; restart with start on the same DIR and port)
+# With MONGO_SERVER_STORAGE=memory the databases live in memory (lost when it stops) instead of DIR/data.
 # nx-27017 and pymongo come from the test-tools virtual environment (scripts/install-test-tools.sh), installed when
 # missing; IOTFLOW_TEST_VENV overrides where it is.
 set -euo pipefail
@@ -40,7 +41,11 @@ start)
         exit 1
     fi
     # Foreground mode, backgrounded here, so that the pid is the server's own and kill -9 hits it.
-    nohup "$venv/bin/nx-27017" --host 127.0.0.1 --port "$port" --data-dir "$dir/data" --log-file "$dir/log" \
+    # MONGO_SERVER_STORAGE=memory keeps the databases in memory: nx-27017 runs every command on one thread and syncs
+    # each write to disk, which under the parallel HTTP suites queued commands past their 10 s timeouts.
+    data="$dir/data"
+    [ "${MONGO_SERVER_STORAGE:-disk}" = memory ] && data=memory
+    nohup "$venv/bin/nx-27017" --host 127.0.0.1 --port "$port" --data-dir "$data" --log-file "$dir/log" \
         --pid-file "$dir/nx.pid" >>"$dir/out" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/pid"

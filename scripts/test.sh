@@ -3,7 +3,7 @@
 # once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, nx-27017 standing in for
 # MongoDB, the CQL peer standing in for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, with both, with telemetry in Cassandra (the
-# peer), and on the seed's PostgreSQL + Cassandra + Redis, checks the OpenAPI
+# peer), with events in MongoDB (nx-27017), and on the seed's PostgreSQL + Cassandra + Redis + MongoDB, checks the OpenAPI
 # document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
 # the servers on any exit, failure included.
 # Each stage prints its duration.
@@ -74,7 +74,7 @@ export IOTFLOW_TEST_CQL_PEER_SCRIPT="$root/scripts/cql-peer.sh"
 # start and kill servers of their own with the script, and check what the client wrote with pymongo
 # (IOTFLOW_TEST_PYTHON, above).
 echo "== starting nx-27017 (standing in for MongoDB) on 127.0.0.1:$mongo_port"
-bash scripts/mongo-server.sh start "$mongo_dir" "$mongo_port"
+MONGO_SERVER_STORAGE=memory bash scripts/mongo-server.sh start "$mongo_dir" "$mongo_port"
 export IOTFLOW_TEST_MONGODB_URI="mongodb://127.0.0.1:$mongo_port/mongonio_test"
 export IOTFLOW_TEST_MONGO_SCRIPT="$root/scripts/mongo-server.sh"
 
@@ -97,8 +97,11 @@ stage "HTTP suites with PostgreSQL and the cache in Redis" \
 stage "HTTP suites with telemetry in Cassandra (the CQL peer; SQLite registry)" \
     env IOTFLOW_TEST_TELEMETRY=cassandra swift test --skip-build --disable-xctest --filter IoTFlowServerTests "$@"
 
-stage "HTTP suites on the seed's stores: PostgreSQL registry, Cassandra telemetry, Redis cache" \
-    env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_TELEMETRY=cassandra IOTFLOW_TEST_CACHE=redis \
+stage "HTTP suites with events in MongoDB (nx-27017; SQLite registry)" \
+    env IOTFLOW_TEST_EVENTS=mongo swift test --skip-build --disable-xctest --filter IoTFlowServerTests "$@"
+
+stage "HTTP suites on the seed's four stores: PostgreSQL registry, Cassandra telemetry, Redis cache, MongoDB events" \
+    env IOTFLOW_TEST_BACKEND=postgres IOTFLOW_TEST_TELEMETRY=cassandra IOTFLOW_TEST_CACHE=redis IOTFLOW_TEST_EVENTS=mongo \
     swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
 
 stage "CQL peer: no frame from the suites failed the oracle" bash scripts/cql-peer.sh check "$cql_dir"

@@ -23,7 +23,8 @@ extension AppConfiguration: CustomStringConvertible, CustomDebugStringConvertibl
             ("tokenLifetimeSeconds", "\(self.tokenLifetimeSeconds)"), ("sqliteSynchronous", self.sqliteSynchronous),
             ("databaseURL", self.databaseURL.map { "\($0)" } ?? "nil"), ("postgresPoolSize", "\(self.postgresPoolSize)"),
             ("redis", self.redis.map { "\($0)" } ?? "nil"),
-            ("cassandra", self.cassandra.map { $0.debugDescription } ?? "nil"), ("requestTimeoutSeconds", "\(self.requestTimeoutSeconds)"),
+            ("cassandra", self.cassandra.map { $0.debugDescription } ?? "nil"), ("mongo", self.mongo.map { $0.debugDescription } ?? "nil"),
+            ("requestTimeoutSeconds", "\(self.requestTimeoutSeconds)"),
             ("rateLimitPerMinute", "\(self.rateLimitPerMinute)"), ("maxKeysPerDevice", "\(self.maxKeysPerDevice)"),
         ]
     }

@@ -38,6 +38,9 @@ public struct AppConfiguration: Sendable {
     /// `CASSANDRA_PASSWORD`, `CASSANDRA_CONSISTENCY`, `CASSANDRA_TLS`, `CASSANDRA_REPLICATION`, `CASSANDRA_BUCKET`); nil keeps
     /// telemetry with the registry.
     public var cassandra: CassandraSettings?
+    /// MongoDB for the events role (`MONGODB_URI`, `MONGODB_DATABASE`, `EVENT_RETENTION_DAYS`); nil keeps events with
+    /// the registry.
+    public var mongo: MongoSettings?
     /// A request that has not finished after this many seconds gets 503 (`IOTFLOW_REQUEST_TIMEOUT_SECONDS`),
     /// so an unreachable store fails requests quickly instead of holding them.
     public var requestTimeoutSeconds: Int = 10
@@ -90,6 +93,7 @@ public struct AppConfiguration: Sendable {
         }
         config.redis = try RedisSettings.fromEnvironment(environment)
         config.cassandra = try CassandraSettings.fromEnvironment(environment)
+        config.mongo = try MongoSettings.fromEnvironment(environment)
         if let timeout = environment["IOTFLOW_REQUEST_TIMEOUT_SECONDS"], !timeout.isEmpty {
             config.requestTimeoutSeconds = try EnvironmentValue.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
@@ -130,6 +134,7 @@ public struct AppConfiguration: Sendable {
             cassandra: self.cassandra
         )
         configuration.requestTimeout = .seconds(self.requestTimeoutSeconds)
+        configuration.mongo = self.mongo
         return configuration
     }
 

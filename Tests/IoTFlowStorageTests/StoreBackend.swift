@@ -12,16 +12,21 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case postgres
     /// Telemetry in Cassandra (the CQL peer named by `IOTFLOW_TEST_CASSANDRA_HOST`/`_PORT`), registry in SQLite.
     case cassandra
+    /// Events in MongoDB (nx-27017 named by `IOTFLOW_TEST_MONGODB_URI`), the other roles in SQLite.
+    case mongo
 
-    static let all = Self.allCases
+    /// Backends of telemetry: MongoDB holds events only, so its fixture's telemetry would repeat SQLite's run.
+    static let all: [Self] = [.sqlite, .postgres, .cassandra]
 
     /// Backends able to make a write fail on purpose, for atomicity tests. Cassandra has no transaction across
     /// partitions, so a failed write may leave some points (its store says so); its fault tests check instead that
     /// nothing acknowledged is lost and a retry converges.
-    static let failureInjecting = Self.allCases.filter(\.canInjectFailures)
+    static let failureInjecting = Self.all.filter(\.canInjectFailures)
     /// Backends of the registry, groups and events: Cassandra holds telemetry only, so its fixture's other stores
     /// are SQLite's and would only repeat that backend's run.
     static let registry: [Self] = [.sqlite, .postgres]
+    /// Backends of the event log.
+    static let events: [Self] = [.sqlite, .postgres, .mongo]
     /// Backends whose telemetry is SQL, for tests that go behind the store's back with SQL.
     static let sql: [Self] = [.sqlite, .postgres]
 
@@ -30,7 +35,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var canInjectFailures: Bool {
         switch self {
         case .sqlite, .postgres: true
-        case .cassandra: false
+        case .cassandra, .mongo: false
         }
     }
 
@@ -40,6 +45,7 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .sqlite: try await SQLiteTestFile.makeFixture()
         case .postgres: try await PostgresTestDatabase.makeFixture()
         case .cassandra: try await CassandraTestKeyspace.makeFixture()
+        case .mongo: try await MongoTestDatabase.makeFixture()
         }
     }
 

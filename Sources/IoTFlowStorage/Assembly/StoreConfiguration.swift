@@ -14,8 +14,10 @@ public struct StoreConfiguration: Sendable {
     public var redis: RedisSettings?
     /// Cassandra for the telemetry role (`CASSANDRA_HOSTS`); nil keeps telemetry with the registry.
     public var cassandra: CassandraSettings?
+    /// MongoDB for the events role (`MONGODB_URI`); nil keeps events with the registry.
+    public var mongo: MongoSettings?
     /// How long a store request may take before it fails as unavailable, where the backend's client has such a
-    /// limit (Cassandra): the request deadline of the server, so a store never works on for a caller that is gone.
+    /// limit (Cassandra, MongoDB): the request deadline of the server, so a store never works on for a caller that is gone.
     public var requestTimeout: Duration = .seconds(10)
     /// The wall clock stores use to date what they maintain themselves (counters of recent points).
     public var clock: any WallClock

@@ -14,7 +14,7 @@ public struct StoreSet: Sendable {
     /// Time series.
     public var telemetry: any TelemetryStore
     /// The event log.
-    public let events: any EventStore
+    public var events: any EventStore
     /// Hot lookups.
     public var cache: any Cache
     /// Long-running pieces (connection pools, maintenance jobs, closers), started before the server.
@@ -25,7 +25,8 @@ public struct StoreSet: Sendable {
     public var healthChecker: StoreHealthChecker
 
     /// Opens the backends named by the configuration: PostgreSQL when `DATABASE_URL` is set, else SQLite;
-    /// the cache in Redis when `REDIS_HOST` is set, else in process.
+    /// telemetry in Cassandra when `CASSANDRA_HOSTS` is set; events in MongoDB when `MONGODB_URI` is set; the cache in
+    /// Redis when `REDIS_HOST` is set, else in process.
     public static func open(configuration: StoreConfiguration, logger: Logger) async throws -> StoreSet {
         var stores: StoreSet
         if let url = configuration.databaseURL {
@@ -36,6 +37,9 @@ public struct StoreSet: Sendable {
         if let cassandra = configuration.cassandra {
             stores = CassandraTelemetry.attach(
                 cassandra, to: stores, requestTimeout: configuration.requestTimeout, clock: configuration.clock, logger: logger)
+        }
+        if let mongo = configuration.mongo {
+            stores = MongoEvents.attach(mongo, to: stores, requestTimeout: configuration.requestTimeout, logger: logger)
         }
         if let redis = configuration.redis {
             let cache = RedisCache(settings: redis, clock: configuration.clock, logger: logger)

@@ -78,7 +78,7 @@ func expectEmbeddedStores(_ stores: JSONValue?, sourceLocation: SourceLocation =
     let primary = TestBackend.current == .postgres ? "postgresql" : "sqlite"
     let backends = [
         "registry": primary, "telemetry": TestBackend.usesCassandra ? "cassandra" : primary, "cache": TestBackend.usesRedis ? "redis" : "memory",
-        "events": primary,
+        "events": TestBackend.usesMongo ? "mongodb" : primary,
     ]
     for (name, backend) in backends {
         let store = stores[name]

@@ -3,6 +3,7 @@ import Foundation
 import IoTFlowServer
 import IoTFlowStorage
 import Logging
+import MongoNIO
 import NIOPosix
 import PostgresNIO
 import Testing
@@ -31,6 +32,19 @@ enum TestBackend: String {
         settings.keyspace = "iotflow_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         settings.consistency = .localOne
         return settings
+    }
+
+    /// Whether test apps keep events in MongoDB (`IOTFLOW_TEST_EVENTS=mongo`, a pass of scripts/test.sh against nx-27017).
+    static var usesMongo: Bool { ProcessInfo.processInfo.environment["IOTFLOW_TEST_EVENTS"] == "mongo" }
+
+    /// Settings for a fresh database on the test MongoDB server; a missing variable fails the test rather than skipping it.
+    static func mongoSettings() throws -> MongoSettings {
+        let uri = try #require(
+            ProcessInfo.processInfo.environment["IOTFLOW_TEST_MONGODB_URI"],
+            "IOTFLOW_TEST_MONGODB_URI must name a MongoDB-compatible server (scripts/test.sh starts nx-27017)")
+        let connectionString = try MongoConnectionString(uri)
+        return MongoSettings(
+            connectionString: connectionString, database: "iotflow_http_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
     /// Whether test apps put their cache in Redis (`IOTFLOW_TEST_CACHE=redis`, a pass of scripts/test.sh).

@@ -73,6 +73,7 @@ func withTestStores(_ config: AppConfiguration, _ body: (AppConfiguration) async
         config.redis = redis
     }
     if TestBackend.usesCassandra { config.cassandra = try TestBackend.cassandraSettings() }
+    if TestBackend.usesMongo { config.mongo = try TestBackend.mongoSettings() }
     switch TestBackend.current {
     case .sqlite:
         try await body(config)
