@@ -62,7 +62,7 @@ ids = dict(admin=admin, logout=logout_token, users=users, main_id=main_id, main_
 # Rules OpenAPI cannot state, so schema-valid requests may rightly get 400 there (each is also in the document's
 # prose): a start after the end of a range, more than 10000 aggregation windows, a history cursor not returned by
 # the server (it is opaque), and point timestamps more than a day ahead of the server's clock.
-CROSS_FIELD_RULES = {"deleteTelemetry", "getTelemetryHistory", "getAggregatedTelemetry", "submitTelemetry", "adminListEvents"}
+CROSS_FIELD_RULES = {"deleteTelemetry", "getTelemetryHistory", "getAggregatedTelemetry", "submitTelemetry", "adminListEvents", "getEventAnalytics"}
 POSITIVE_WITH_400 = '["2xx", "3xx", "400", "401", "403", "404", "409", "429"]'
 
 

@@ -9,11 +9,12 @@ public enum Text {
         return text
     }
 
-    /// An optional string; empty after trimming counts as absent.
+    /// An optional string; empty after trimming counts as absent. The limit applies to the value as sent, as the
+    /// OpenAPI document's `maxLength` says (schemathesis found a 51-byte value accepted because trimming made it 50).
     public static func optional(_ value: String?, field: String, maxBytes: Int) throws(IoTFlowError) -> String? {
         guard let value else { return nil }
+        guard value.utf8.count <= maxBytes else { throw .badRequest("Field '\(field)' must be at most \(maxBytes) bytes.") }
         let trimmed = value.trimmingSpaces
-        guard trimmed.utf8.count <= maxBytes else { throw .badRequest("Field '\(field)' must be at most \(maxBytes) bytes.") }
         return trimmed.isEmpty ? nil : trimmed
     }
 

@@ -8953,7 +8953,7 @@ extension OpenAPIDocument {
             "name": "bucket",
             "in": "query",
             "required": false,
-            "description": "Bucket length.",
+            "description": "Bucket length (empty means 1h).",
             "schema": {
               "type": "string",
               "enum": [
@@ -8961,29 +8961,32 @@ extension OpenAPIDocument {
                 "1d"
               ],
               "default": "1h"
-            }
+            },
+            "allowEmptyValue": true
           },
           {
             "name": "user_id",
             "in": "query",
             "required": false,
-            "description": "Only events about this user.",
+            "description": "Only events about this user (empty means any).",
             "schema": {
               "type": "string",
               "pattern": "^[0-9a-f]{32}$"
             },
-            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f"
+            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f",
+            "allowEmptyValue": true
           },
           {
             "name": "device_id",
             "in": "query",
             "required": false,
-            "description": "Only events about this device.",
+            "description": "Only events about this device (empty means any).",
             "schema": {
               "type": "integer",
               "format": "int64"
             },
-            "example": 42
+            "example": 42,
+            "allowEmptyValue": true
           }
         ],
         "responses": {
@@ -9016,7 +9019,7 @@ extension OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Invalid times, `bucket`, `user_id` or `device_id`.",
+            "description": "Invalid times (the start after the end), `bucket`, `user_id` or `device_id`.",
             "content": {
               "application/json": {
                 "schema": {
@@ -12488,14 +12491,14 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "Unique among the caller's devices (409 otherwise). At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Unique among the caller's devices (409 otherwise). At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "device_type": {
             "type": "string",
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 50,
-            "description": "E.g. `sensor`. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "E.g. `sensor`. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "description": {
             "type": [
@@ -12503,7 +12506,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Free text. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Free text. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "location": {
             "type": [
@@ -12511,7 +12514,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 200,
-            "description": "Free text. At most 200 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Free text. At most 200 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "firmware_version": {
             "type": [
@@ -12519,7 +12522,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Free text. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Free text. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "hardware_version": {
             "type": [
@@ -12527,7 +12530,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Free text. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Free text. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           }
         },
         "required": [
@@ -12553,14 +12556,14 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "New name, unique among the owner's devices. At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "New name, unique among the owner's devices. At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "device_type": {
             "type": "string",
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 50,
-            "description": "New type. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "New type. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "description": {
             "type": [
@@ -12568,7 +12571,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "location": {
             "type": [
@@ -12576,7 +12579,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 200,
-            "description": "Null or empty clears it. At most 200 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 200 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "firmware_version": {
             "type": [
@@ -12584,7 +12587,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "hardware_version": {
             "type": [
@@ -12592,7 +12595,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "status": false
         },
@@ -12614,14 +12617,14 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "New name, unique among the owner's devices. At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "New name, unique among the owner's devices. At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "device_type": {
             "type": "string",
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 50,
-            "description": "New type. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "New type. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "description": {
             "type": [
@@ -12629,7 +12632,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "location": {
             "type": [
@@ -12637,7 +12640,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 200,
-            "description": "Null or empty clears it. At most 200 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 200 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "firmware_version": {
             "type": [
@@ -12645,7 +12648,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "hardware_version": {
             "type": [
@@ -12653,7 +12656,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "status": {
             "anyOf": [
@@ -12747,7 +12750,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 200,
-            "description": "Null or empty clears it. At most 200 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 200 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "firmware_version": {
             "type": [
@@ -12755,7 +12758,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "hardware_version": {
             "type": [
@@ -12763,7 +12766,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 50,
-            "description": "Null or empty clears it. At most 50 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 50 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "config": {
             "type": "object",
@@ -12790,7 +12793,7 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "Unique among the caller's groups (409 otherwise). At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Unique among the caller's groups (409 otherwise). At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "description": {
             "type": [
@@ -12798,7 +12801,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Free text. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Free text. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "color": {
             "type": [
@@ -12830,7 +12833,7 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "New name, unique among the owner's groups. At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "New name, unique among the owner's groups. At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "description": {
             "type": [
@@ -12838,7 +12841,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Null or empty clears it. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "color": {
             "type": [
@@ -13292,7 +13295,7 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "Unique among the caller's rules (409 otherwise). At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Unique among the caller's rules (409 otherwise). At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "device_id": {
             "type": [
@@ -13407,7 +13410,7 @@ extension OpenAPIDocument {
             "minLength": 1,
             "pattern": "[^ ]",
             "maxLength": 100,
-            "description": "Unique among the caller's rules (409 otherwise). At most 100 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Unique among the caller's rules (409 otherwise). At most 100 bytes of UTF-8 as sent; surrounding spaces are dropped."
           },
           "device_id": {
             "type": [
@@ -13691,7 +13694,7 @@ extension OpenAPIDocument {
               "null"
             ],
             "maxLength": 1000,
-            "description": "Optional note kept with the alert. At most 1000 bytes of UTF-8 after trimming surrounding spaces."
+            "description": "Optional note kept with the alert. At most 1000 bytes of UTF-8 as sent; surrounding spaces are dropped."
           }
         },
         "required": [],
