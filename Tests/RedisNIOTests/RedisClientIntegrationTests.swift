@@ -288,7 +288,7 @@ struct RedisClientIntegrationTests {
                 let blocked = Task {
                     try await client.send(RedisCommand("BLPOP", [prefix + "empty", "30"]))
                 }
-                try await eventually("the server blocks on a BLPOP", within: .seconds(10)) {
+                try await eventually("the server blocks on a BLPOP", within: .seconds(60)) {
                     let info = try await other.send(RedisCommand("INFO", ["clients"])).string ?? ""
                     return !info.contains("blocked_clients:0")
                 }

@@ -31,18 +31,18 @@ struct RedisReconnectTests {
         try await withRunningClient(configuration) { client in
             // Every connection is up before the kill: a connect still under way when the server dies could complete
             // against it and leave no way to tell, in this test, which server a later failure came from.
-            try await eventually("every connection is up", within: .seconds(10)) {
+            try await eventually("every connection is up", within: .seconds(60)) {
                 client.connectedCount == configuration.connectionCount
             }
             #expect(try await client.send(.set("k", "before")) == .simpleString("OK"))
             let recorder = SubscriptionRecorder(client.subscribe(to: ["news"]))
-            try await recorder.waitFor("subscribed", within: .seconds(10)) { $0.isSubscribed }
+            try await recorder.waitFor("subscribed", within: .seconds(60)) { $0.isSubscribed }
 
             // A command written before the server dies fails with the drop, as `.connectionClosed`: it may have run.
             let inFlight = Task {
                 try await client.send(RedisCommand("BLPOP", ["empty-list", "0"]))
             }
-            try await eventually("the server blocks on the BLPOP", within: .seconds(10)) {
+            try await eventually("the server blocks on the BLPOP", within: .seconds(60)) {
                 try await server.blockedClientCount() == 1
             }
             let killedAt = ContinuousClock.now
@@ -54,7 +54,7 @@ struct RedisReconnectTests {
             #expect(ContinuousClock.now - killedAt < failsFast)
 
             // Once the client has noticed, every command fails at once as `.connectionUnavailable`: nothing was sent.
-            try await eventually("the client notices the drop", within: .seconds(10)) { client.connectedCount == 0 }
+            try await eventually("the client notices the drop", within: .seconds(60)) { client.connectedCount == 0 }
             #expect(!client.isConnected)
             for _ in 0..<5 {
                 let start = ContinuousClock.now
@@ -68,13 +68,13 @@ struct RedisReconnectTests {
                 try await client.pipeline([.ping, .ping])
             }
             #expect(pipelineError?.code == .connectionUnavailable)
-            try await recorder.waitFor("the subscription reports the drop", within: .seconds(10)) { $0.disconnectError != nil }
+            try await recorder.waitFor("the subscription reports the drop", within: .seconds(60)) { $0.disconnectError != nil }
 
             try await server.start()
 
             // A connection is up only once the restarted server answered its handshake, so the commands below cannot
             // land on a connection to the dead one.
-            try await eventually("the client reconnects every connection", within: .seconds(10)) {
+            try await eventually("the client reconnects every connection", within: .seconds(60)) {
                 client.connectedCount == configuration.connectionCount
             }
             // Data did not survive (no persistence); the point is that commands work again.
@@ -82,14 +82,14 @@ struct RedisReconnectTests {
             #expect(try await client.send(.set("k", "after")) == .simpleString("OK"))
             #expect(try await client.send(.get("k")).string == "after")
             #expect(try await client.send(RedisCommand("INCR", ["counter"])).integer == 1)
-            try await recorder.waitFor("subscribed again", count: 2, within: .seconds(10)) { $0.isSubscribed }
+            try await recorder.waitFor("subscribed again", count: 2, within: .seconds(60)) { $0.isSubscribed }
             let events = recorder.all
             let firstSubscribed = try #require(events.firstIndex { $0.isSubscribed })
             let disconnected = try #require(events.firstIndex { $0.disconnectError != nil })
             let lastSubscribed = try #require(events.lastIndex { $0.isSubscribed })
             #expect(firstSubscribed < disconnected && disconnected < lastSubscribed)
             #expect(try await client.publish(channel: "news", message: "back") == 1)
-            try await recorder.waitFor("the message after the restart", within: .seconds(10)) { $0.messagePayload == "back" }
+            try await recorder.waitFor("the message after the restart", within: .seconds(60)) { $0.messagePayload == "back" }
             recorder.stop()
         }
     }

@@ -49,7 +49,8 @@ func withRunningClient<Result: Sendable>(
             try await client.run()
         }
         do {
-            try await eventually("the client connects", within: .seconds(10)) { client.isConnected }
+            // Generous: with the whole test run sharing two cores, a connect (and its retry) can take seconds.
+            try await eventually("the client connects", within: .seconds(60)) { client.isConnected }
             let result = try await body(client)
             group.cancelAll()
             try await group.waitForAll()
@@ -161,7 +162,7 @@ final class TestRedisServer: Sendable {
         self.process.withLock { $0 = process }
         var configuration = RedisConfiguration(host: "127.0.0.1", port: self.port)
         configuration.protocolVersion = .resp2
-        try await eventually("redis-server accepts connections on \(self.port)", within: .seconds(10)) {
+        try await eventually("redis-server accepts connections on \(self.port)", within: .seconds(60)) {
             guard process.isRunning else {
                 throw TimedOut(description: "redis-server exited with status \(process.terminationStatus)")
             }
@@ -198,7 +199,7 @@ final class TestRedisServer: Sendable {
         if process.isRunning {
             killAbruptly(process.processIdentifier)
         }
-        try await eventually("redis-server exits", within: .seconds(10)) { !process.isRunning }
+        try await eventually("redis-server exits", within: .seconds(60)) { !process.isRunning }
         self.process.withLock { $0 = nil }
     }
 }
