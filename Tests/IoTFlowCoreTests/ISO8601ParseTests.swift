@@ -64,4 +64,13 @@ struct ISO8601ParseTests {
     func rejected(text: String) {
         #expect(ISO8601.parse(text) == nil)
     }
+
+    @Test("an offset that moves a time outside years 0000-9999 in UTC is rejected; the ends themselves parse and round-trip")
+    func offsetBeyondTheRange() {
+        #expect(ISO8601.parse("9999-12-31T23:59:59.9-0530") == nil, "libFuzzer's finding: 10000-01-01T05:29:59.900Z in UTC")
+        #expect(ISO8601.parse("0000-01-01T00:00:00+01:00") == nil)
+        #expect(ISO8601.parse("9999-12-31T23:59:59.999Z") == TimeSpec.latest)
+        #expect(ISO8601.parse("0001-01-01T00:00:00+01:00") == TimeSpec.earliest - 3_600_000)
+        #expect(ISO8601.parse("9999-12-31T18:29:59.9-0530").map { ISO8601.format(milliseconds: $0) } == "9999-12-31T23:59:59.900Z")
+    }
 }

@@ -65,9 +65,13 @@ public enum ISO8601 {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// 0000-01-01T00:00:00.000Z, the earliest time with a four-digit year.
+    static let firstFourDigitYearMillisecond: Int64 = -62_167_219_200_000
+
     /// Parses `YYYY-MM-DD[Thh:mm[:ss[.fff…]]][Z|±hh:mm|±hhmm]` into epoch milliseconds.
     ///
-    /// A missing offset means UTC; a date alone means its midnight UTC. Returns nil for anything else.
+    /// A missing offset means UTC; a date alone means its midnight UTC; a time outside years 0000–9999 in UTC
+    /// (reachable through an offset) is rejected. Returns nil for anything else.
     public static func parse(_ text: String) -> Int64? {
         var scanner = DigitScanner(Array(text.utf8))
         guard let year = scanner.digits(4), scanner.expect(UInt8(ascii: "-")),
@@ -102,7 +106,11 @@ public enum ISO8601 {
             }
         }
         guard scanner.atEnd else { return nil }
-        return Self.days(year: year, month: month, day: day) * 86_400_000 + msOfDay - offsetMs
+        let milliseconds = Self.days(year: year, month: month, day: day) * 86_400_000 + msOfDay - offsetMs
+        // An offset can move a time at either end of years 0000–9999 outside them in UTC, where it could not be
+        // written back in four-digit years (libFuzzer: 9999-12-31T23:59:59.9-0530).
+        guard (Self.firstFourDigitYearMillisecond...TimeSpec.latest).contains(milliseconds) else { return nil }
+        return milliseconds
     }
 
     private static func appendPadded(_ value: some BinaryInteger, width: Int, into output: inout [UInt8]) {
