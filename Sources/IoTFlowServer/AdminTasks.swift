@@ -19,7 +19,7 @@ public enum AdminTasks {
             let events = DirectEventRecorder()
             let deps = Dependencies(
                 accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
-                events: events, eventStore: stores.events,
+                events: events, eventStore: stores.events, alertRules: stores.alertRules, alerts: stores.alerts,
                 passwords: BcryptPasswordHasher(
                     cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent),
                 writer: DirectTelemetryWriter(store: stores.telemetry)

@@ -27,6 +27,11 @@ public struct AppConfiguration: Sendable {
     public var sqliteSynchronous: String = "full"
     /// Largest number of points committed in one transaction by the ingest batcher.
     public var ingestMaxBatchPoints: Int = 20_000
+    /// Seconds between offline-rule checks (`IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS`).
+    public var alertOfflineCheckSeconds: Int = 10
+    /// Points waiting for alert evaluation before it falls behind and reads them back later
+    /// (`IOTFLOW_ALERT_QUEUE_POINTS`).
+    public var alertQueuePoints: Int = 100_000
     /// PostgreSQL for registry, telemetry and events (`DATABASE_URL`); nil keeps them in SQLite.
     public var databaseURL: DatabaseURL?
     /// Most PostgreSQL connections this instance opens (`IOTFLOW_PG_POOL_SIZE`).
@@ -86,6 +91,12 @@ public struct AppConfiguration: Sendable {
         }
         if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
             config.tokenLifetimeSeconds = try EnvironmentValue.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
+        }
+        if let seconds = environment["IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS"], !seconds.isEmpty {
+            config.alertOfflineCheckSeconds = try EnvironmentValue.integer(seconds, name: "IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS", range: 1...3600)
+        }
+        if let points = environment["IOTFLOW_ALERT_QUEUE_POINTS"], !points.isEmpty {
+            config.alertQueuePoints = try EnvironmentValue.integer(points, name: "IOTFLOW_ALERT_QUEUE_POINTS", range: 1...10_000_000)
         }
         if let url = environment["DATABASE_URL"], !url.isEmpty { config.databaseURL = try DatabaseURL.parse(url) }
         if let size = environment["IOTFLOW_PG_POOL_SIZE"], !size.isEmpty {

@@ -36,7 +36,8 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
         cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent)
     let deps = Dependencies(
         accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
-        events: eventWriter, eventStore: stores.events, passwords: passwords, writer: batcher, clock: clock,
+        events: eventWriter, eventStore: stores.events, alertRules: stores.alertRules, alerts: stores.alerts, passwords: passwords,
+        writer: batcher, clock: clock,
         settings: Settings(
             onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds,
             rateLimits: RateLimits(
@@ -46,7 +47,10 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
             maxKeysPerDevice: configuration.maxKeysPerDevice
         )
     )
-    let services = APIServices(deps: deps, health: stores.healthChecker)
+    let alertEvaluation = AlertEvaluationService(
+        deps: deps, capacity: configuration.alertQueuePoints, offlineInterval: .seconds(configuration.alertOfflineCheckSeconds), logger: logger)
+    batcher.observeCommits { alertEvaluation.enqueue($0) }
+    let services = APIServices(deps: deps, health: stores.healthChecker, alertEvaluation: alertEvaluation)
     let router = buildRouter(services: services, configuration: configuration)
     if configuration.legacyUserHeader {
         logger.warning(
@@ -56,10 +60,11 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     if configuration.adminToken == nil {
         logger.info("IOTFLOW_ADMIN_TOKEN is not set: only admin users' bearer tokens can use admin routes")
     }
-    // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed,
-    // events are flushed, and the databases (and the bcrypt threads) are closed last.
+    // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed, alert
+    // evaluation stops, events are flushed, and the databases (and the bcrypt threads) are closed last.
     return ApplicationParts(
-        router: router, services: [passwords] + stores.services + [eventWriter, batcher], prepare: stores.prepare, logger: logger)
+        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher], prepare: stores.prepare,
+        logger: logger)
 }
 
 /// The Hummingbird application serving `parts` on the configured address.
@@ -102,6 +107,7 @@ func buildRouter(services: APIServices, configuration: AppConfiguration) -> Rout
     api.addRoutes(TelemetryController(services: services).routes, atPath: "telemetry")
     api.addRoutes(GroupController(services: services).routes, atPath: "groups")
     api.addRoutes(AdminController(services: services).routes, atPath: "admin")
+    api.addRoutes(AlertController(services: services).routes, atPath: "alerts")
     router.addRoutes(HealthController(services: services, startedAt: .now).routes)
     router.addRoutes(MetricsController(services: services).routes)
     router.addRoutes(OpenAPIController().routes)

@@ -16,6 +16,8 @@ public final class InMemoryCache: Cache {
         var changedLatest = InvalidationLog<Int64>()
         var hits = 0
         var misses = 0
+        /// Moves on every alert-rule change and whenever entries may have missed invalidations.
+        var rulesVersion: Int64 = 0
 
         mutating func count(hit: Bool) {
             if hit { self.hits += 1 } else { self.misses += 1 }
@@ -24,15 +26,18 @@ public final class InMemoryCache: Cache {
 
     private let state: Mutex<State>
     private let clock: any WallClock
+    /// False where other instances share the registry and cannot be heard: rule caches then read the registry.
+    private let cachesAlertRules: Bool
 
     /// Creates a cache; lifetimes follow ARCHITECTURE.md (devices 1 h, latest values 10 min); sessions
     /// are kept 5 min at most and never past their token's expiry. A lifetime of 0 disables that kind.
     public init(
         clock: any WallClock = SystemWallClock(), deviceCapacity: Int = 100_000, latestCapacity: Int = 100_000,
         deviceLifetimeMilliseconds: Int64 = 3_600_000, latestLifetimeMilliseconds: Int64 = 600_000,
-        sessionLifetimeMilliseconds: Int64 = 300_000
+        sessionLifetimeMilliseconds: Int64 = 300_000, cachesAlertRules: Bool = true
     ) {
         self.clock = clock
+        self.cachesAlertRules = cachesAlertRules
         self.state = Mutex(
             State(
                 devices: ExpiringMap(capacity: deviceCapacity, lifetimeMilliseconds: deviceLifetimeMilliseconds),
@@ -186,7 +191,17 @@ public final class InMemoryCache: Cache {
             state.devices.removeAll { _ in true }
             state.sessions.removeAll { _ in true }
             state.latest.removeAll { _ in true }
+            state.rulesVersion += 1
         }
+    }
+
+    public func alertRulesChanged() async {
+        self.state.withLock { $0.rulesVersion += 1 }
+    }
+
+    public func alertRulesVersion() async -> Int64? {
+        guard self.cachesAlertRules else { return nil }
+        return self.state.withLock { $0.rulesVersion }
     }
 
     public func statistics() async -> CacheStatistics {

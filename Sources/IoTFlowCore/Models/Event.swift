@@ -76,11 +76,18 @@ public enum EventType {
     public static let groupDeleted = "group.deleted"
     public static let groupDeviceAdded = "group.device_added"
     public static let groupDeviceRemoved = "group.device_removed"
+    public static let alertRuleCreated = "alert_rule.created"
+    public static let alertRuleUpdated = "alert_rule.updated"
+    public static let alertRuleDeleted = "alert_rule.deleted"
+    public static let alertTriggered = "alert.triggered"
+    public static let alertAcknowledged = "alert.acknowledged"
+    public static let alertResolved = "alert.resolved"
 
     /// Every type the services write, for validating filters.
     public static let all: Set<String> = [
         userRegistered, userLogin, userUpdated, userDeleted, userDeactivated, userActivated, deviceRegistered, deviceUpdated, deviceDeleted,
         deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, groupCreated, groupUpdated, groupDeleted,
-        groupDeviceAdded, groupDeviceRemoved,
+        groupDeviceAdded, groupDeviceRemoved, alertRuleCreated, alertRuleUpdated, alertRuleDeleted, alertTriggered, alertAcknowledged,
+        alertResolved,
     ]
 }

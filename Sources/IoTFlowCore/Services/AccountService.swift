@@ -193,6 +193,7 @@ public struct AccountService: Sendable {
             self.deps.keyBudget.forget(deviceID: id)
         }
         await self.deps.cache.forgetOnline(deviceIDs: deviceIDs)
+        await AlertService(self.deps).devicesDeleted(deviceIDs)
         self.deps.events.record(
             Event(
                 type: EventType.userDeleted, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: user.publicID,

@@ -67,6 +67,8 @@ public struct AdminService: Sendable {
         public var eventsTotal: Int
         /// The event queue.
         public var eventQueue: EventQueueStatistics
+        /// Alerts by state.
+        public var alerts: AlertStatistics
     }
 
     /// Consistent totals across the stores.
@@ -80,12 +82,13 @@ public struct AdminService: Sendable {
         async let online = self.deps.cache.onlineDevices(since: onlineSince)
         async let points = self.deps.telemetry.counts(recentSince: now - 86_400_000)
         async let events = self.deps.eventStore.events(EventQuery(limit: 0)).total
+        async let alerts = self.deps.alerts.statistics(resolvedSince: now - 86_400_000)
         var deviceCounts = try await devices
         if let online = await online { deviceCounts.online = online }
         return Statistics(
             users: try await users, devices: deviceCounts, groups: try await groups, pointsTotal: try await points.total,
             pointsLast24h: try await points.recent, cache: await self.deps.cache.statistics(),
-            eventsTotal: try await events, eventQueue: self.deps.events.queueStatistics()
+            eventsTotal: try await events, eventQueue: self.deps.events.queueStatistics(), alerts: try await alerts
         )
     }
 

@@ -14,6 +14,14 @@ public struct Dependencies: Sendable {
     public var events: any EventRecorder
     /// The event log, for reading.
     public var eventStore: any EventStore
+    /// Alert rules (registry).
+    public var alertRules: any AlertRuleStore
+    /// Alerts (events role).
+    public var alerts: any AlertStore
+    /// Told of every alert transition (the live hub).
+    public var alertListener: any AlertListener
+    /// Each device's enabled rules, in process.
+    public let ruleCache: AlertRuleCache
     /// Password hashing.
     public var passwords: any PasswordHasher
     /// Durable telemetry writes (group commit).
@@ -30,8 +38,8 @@ public struct Dependencies: Sendable {
     /// Creates the bundle.
     public init(
         accounts: any AccountStore, devices: any DeviceStore, groups: any GroupStore, telemetry: any TelemetryStore, cache: any Cache,
-        events: any EventRecorder, eventStore: any EventStore,
-        passwords: any PasswordHasher,
+        events: any EventRecorder, eventStore: any EventStore, alertRules: any AlertRuleStore, alerts: any AlertStore,
+        alertListener: any AlertListener = NoAlertListener(), passwords: any PasswordHasher,
         writer: any TelemetryWriter, clock: any WallClock = SystemWallClock(), settings: Settings = Settings()
     ) {
         self.accounts = accounts
@@ -41,6 +49,10 @@ public struct Dependencies: Sendable {
         self.cache = cache
         self.events = events
         self.eventStore = eventStore
+        self.alertRules = alertRules
+        self.alerts = alerts
+        self.alertListener = alertListener
+        self.ruleCache = AlertRuleCache(store: alertRules, cache: cache)
         self.passwords = passwords
         self.writer = writer
         self.clock = clock

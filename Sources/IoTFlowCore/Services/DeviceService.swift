@@ -134,6 +134,7 @@ public struct DeviceService: Sendable {
         await self.deps.cache.forgetOnline(deviceIDs: [id])
         try await self.deps.telemetry.deleteAll(deviceIDs: [id])
         self.deps.keyBudget.forget(deviceID: id)
+        await AlertService(self.deps).devicesDeleted([id])
         self.deps.events.record(
             Event(
                 type: EventType.deviceDeleted, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: ownerPublicID, deviceID: id,

@@ -74,6 +74,7 @@ public struct GroupService: Sendable {
     public func delete(_ id: Int64, principal: Principal) async throws {
         let group = try await self.ownedGroup(id, principal: principal)
         try await self.deps.groups.deleteGroup(id: id)
+        await AlertService(self.deps).membershipChanged()
         self.record(EventType.groupDeleted, group, details: ["name": .string(group.name)])
     }
 
@@ -85,6 +86,7 @@ public struct GroupService: Sendable {
         }
         do {
             let membership = try await self.deps.groups.addMember(groupID: id, deviceID: deviceID, now: self.deps.clock.nowMilliseconds())
+            await AlertService(self.deps).membershipChanged()
             self.record(EventType.groupDeviceAdded, group, deviceID: deviceID)
             return membership
         } catch is UniqueViolation {
@@ -115,6 +117,7 @@ public struct GroupService: Sendable {
         let owned = try await self.deps.devices.ownedDeviceIDs(ids, ownerID: group.ownerID)
         let candidates = ids.filter { owned.contains($0) }
         let added = try await self.deps.groups.addMembers(groupID: id, deviceIDs: candidates, now: self.deps.clock.nowMilliseconds())
+        if !added.isEmpty { await AlertService(self.deps).membershipChanged() }
         for deviceID in candidates where added.contains(deviceID) {
             self.record(EventType.groupDeviceAdded, group, deviceID: deviceID)
         }
@@ -130,6 +133,7 @@ public struct GroupService: Sendable {
         guard try await self.deps.groups.removeMember(groupID: id, deviceID: deviceID) else {
             throw IoTFlowError.notFound("Device \(deviceID) is not in group \(id).")
         }
+        await AlertService(self.deps).membershipChanged()
         self.record(EventType.groupDeviceRemoved, group, deviceID: deviceID)
     }
 

@@ -44,6 +44,12 @@ public protocol Cache: Sendable {
     /// window and the seconds until it ends. Atomic across instances sharing the cache.
     func increment(_ key: String, windowSeconds: Int) async -> RateWindow
 
+    /// Tells every instance sharing the cache that alert rules or the devices they apply to changed.
+    func alertRulesChanged() async
+    /// A number that moves whenever ``alertRulesChanged()`` runs on any instance (or changes may have been
+    /// missed); nil while this instance cannot know, and then rules are read from the registry every time.
+    func alertRulesVersion() async -> Int64?
+
     /// Hit and miss counters.
     func statistics() async -> CacheStatistics
     /// Checks the cache answers; returns round-trip latency in ms.

@@ -20,6 +20,11 @@ struct MetricsController {
             AppMetrics.cacheErrors.record(cache.errors)
             AppMetrics.eventQueueDepth.record(queue.depth)
             AppMetrics.eventsDropped.record(queue.dropped)
+            if let evaluation = self.services.alertEvaluation?.statistics() {
+                AppMetrics.alertQueuePoints.record(evaluation.queuedPoints)
+                AppMetrics.alertBacklogDevices.record(evaluation.backlogDevices)
+                AppMetrics.alertLag.record(evaluation.lagSeconds)
+            }
             for store in stores {
                 AppMetrics.storePing(role: store.role).record((store.latencyMilliseconds ?? -1000) / 1000)
             }

@@ -9,15 +9,20 @@ struct APIServices: Sendable {
     let telemetry: TelemetryService
     let groups: GroupService
     let admin: AdminService
+    let alerts: AlertService
     let health: StoreHealthChecker
+    /// The alert evaluation queue, for `/metrics` (nil in tools that do not evaluate).
+    let alertEvaluation: AlertEvaluationService?
 
-    init(deps: Dependencies, health: StoreHealthChecker) {
+    init(deps: Dependencies, health: StoreHealthChecker, alertEvaluation: AlertEvaluationService? = nil) {
+        self.alertEvaluation = alertEvaluation
         self.deps = deps
         self.accounts = AccountService(deps)
         self.devices = DeviceService(deps)
         self.telemetry = TelemetryService(deps)
         self.groups = GroupService(deps)
         self.admin = AdminService(deps)
+        self.alerts = AlertService(deps)
         self.health = health
     }
 

@@ -6783,7 +6783,7 @@ extension OpenAPIDocument {
             "name": "event_type",
             "in": "query",
             "required": false,
-            "description": "Only this type (empty means any). The types of the second part (`alert_rule.*`, `alert.*`, `telemetry.rejected`) join this list when they land.",
+            "description": "Only this type (empty means any). `telemetry.rejected` joins this list when MQTT lands.",
             "schema": {
               "type": "string",
               "enum": [
@@ -6804,7 +6804,13 @@ extension OpenAPIDocument {
                 "group.deleted",
                 "group.device_added",
                 "group.device_removed",
-                "telemetry.submitted"
+                "telemetry.submitted",
+                "alert_rule.created",
+                "alert_rule.updated",
+                "alert_rule.deleted",
+                "alert.triggered",
+                "alert.acknowledged",
+                "alert.resolved"
               ]
             },
             "allowEmptyValue": true,
@@ -7556,8 +7562,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       },
       "post": {
         "tags": [
@@ -7737,8 +7742,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts/rules/{id}": {
@@ -7860,8 +7864,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       },
       "put": {
         "tags": [
@@ -8042,8 +8045,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       },
       "delete": {
         "tags": [
@@ -8137,8 +8139,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts": {
@@ -8384,8 +8385,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts/{id}": {
@@ -8528,8 +8528,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts/{id}/acknowledge": {
@@ -8715,8 +8714,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/alerts/{id}/resolve": {
@@ -8902,8 +8900,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/admin/analytics/events": {
@@ -9256,8 +9253,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 13"
+        }
       }
     },
     "/api/v1/telemetry/{device_id}/stream": {
@@ -12141,7 +12137,7 @@ extension OpenAPIDocument {
       },
       "AdminStats": {
         "type": "object",
-        "description": "Consistent totals across the stores. With alerts (issue 13) an `alerts: {active, acknowledged, resolved_last_24h}` member is added.",
+        "description": "Consistent totals across the stores.",
         "properties": {
           "users": {
             "type": "object",
@@ -12293,6 +12289,33 @@ extension OpenAPIDocument {
               "dropped"
             ],
             "additionalProperties": false
+          },
+          "alerts": {
+            "type": "object",
+            "description": "Alerts by state.",
+            "properties": {
+              "active": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Unresolved, not acknowledged."
+              },
+              "acknowledged": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Acknowledged, not yet resolved."
+              },
+              "resolved_last_24h": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Resolved in the last 24 hours."
+              }
+            },
+            "required": [
+              "active",
+              "acknowledged",
+              "resolved_last_24h"
+            ],
+            "additionalProperties": false
           }
         },
         "required": [
@@ -12301,7 +12324,8 @@ extension OpenAPIDocument {
           "groups",
           "telemetry",
           "cache",
-          "events"
+          "events",
+          "alerts"
         ],
         "additionalProperties": false,
         "examples": [
@@ -13219,21 +13243,24 @@ extension OpenAPIDocument {
           },
           "duration_s": {
             "type": "integer",
-            "minimum": 0
+            "minimum": 0,
+            "maximum": 31536000
           },
           "offline_after_s": {
             "type": [
               "integer",
               "null"
             ],
-            "minimum": 30
+            "minimum": 30,
+            "maximum": 31536000
           },
           "severity": {
             "$ref": "#/components/schemas/AlertSeverity"
           },
           "cooldown_s": {
             "type": "integer",
-            "minimum": 0
+            "minimum": 0,
+            "maximum": 31536000
           },
           "enabled": {
             "type": "boolean"
@@ -13356,7 +13383,8 @@ extension OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "default": 0,
-            "description": "The condition must hold for every point of this span before the alert fires."
+            "description": "The condition must hold for every point of this span before the alert fires.",
+            "maximum": 31536000
           },
           "offline_after_s": {
             "type": [
@@ -13364,7 +13392,8 @@ extension OpenAPIDocument {
               "null"
             ],
             "minimum": 30,
-            "description": "For `offline` rules: fire when the device has not been seen for this long."
+            "description": "For `offline` rules: fire when the device has not been seen for this long.",
+            "maximum": 31536000
           },
           "severity": {
             "type": "string",
@@ -13379,7 +13408,8 @@ extension OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "default": 300,
-            "description": "No new alert of the rule and device for this long after one resolves."
+            "description": "No new alert of the rule and device for this long after one resolves.",
+            "maximum": 31536000
           },
           "enabled": {
             "type": "boolean",
@@ -13471,7 +13501,8 @@ extension OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "default": 0,
-            "description": "The condition must hold for every point of this span before the alert fires."
+            "description": "The condition must hold for every point of this span before the alert fires.",
+            "maximum": 31536000
           },
           "offline_after_s": {
             "type": [
@@ -13479,7 +13510,8 @@ extension OpenAPIDocument {
               "null"
             ],
             "minimum": 30,
-            "description": "For `offline` rules: fire when the device has not been seen for this long."
+            "description": "For `offline` rules: fire when the device has not been seen for this long.",
+            "maximum": 31536000
           },
           "severity": {
             "type": "string",
@@ -13494,7 +13526,8 @@ extension OpenAPIDocument {
             "type": "integer",
             "minimum": 0,
             "default": 300,
-            "description": "No new alert of the rule and device for this long after one resolves."
+            "description": "No new alert of the rule and device for this long after one resolves.",
+            "maximum": 31536000
           },
           "enabled": {
             "type": "boolean",

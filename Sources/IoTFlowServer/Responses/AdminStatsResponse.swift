@@ -42,12 +42,21 @@ struct AdminStatsResponse: ResponseEncodable, Sendable {
         let dropped: Int
     }
 
+    struct Alerts: ResponseEncodable, Sendable {
+        let active: Int
+        let acknowledged: Int
+        let resolvedLast24h: Int
+
+        private enum CodingKeys: String, CodingKey { case active, acknowledged, resolvedLast24h = "resolved_last_24h" }
+    }
+
     let users: Users
     let devices: Devices
     let groups: Groups
     let telemetry: Telemetry
     let cache: Cache
     let events: Events
+    let alerts: Alerts
 
     init(_ stats: AdminService.Statistics) {
         self.users = Users(total: stats.users.total, active: stats.users.active, admins: stats.users.admins)
@@ -60,5 +69,6 @@ struct AdminStatsResponse: ResponseEncodable, Sendable {
         self.telemetry = Telemetry(pointsTotal: stats.pointsTotal, pointsLast24h: stats.pointsLast24h)
         self.cache = Cache(hits: stats.cache.hits, misses: stats.cache.misses, hitRate: stats.cache.hitRate)
         self.events = Events(total: stats.eventsTotal, dropped: stats.eventQueue.dropped)
+        self.alerts = Alerts(active: stats.alerts.active, acknowledged: stats.alerts.acknowledged, resolvedLast24h: stats.alerts.resolvedLast24h)
     }
 }

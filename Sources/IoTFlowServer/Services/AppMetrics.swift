@@ -53,6 +53,9 @@ enum AppMetrics {
     static let cacheErrors = CoreMetrics.Gauge(label: "iotflow_cache_errors")
     static let eventQueueDepth = CoreMetrics.Gauge(label: "iotflow_event_queue_depth")
     static let eventsDropped = CoreMetrics.Gauge(label: "iotflow_events_dropped")
+    static let alertQueuePoints = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_queue_points")
+    static let alertBacklogDevices = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_backlog_devices")
+    static let alertLag = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_lag_seconds")
 
     static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
         let elapsed = ContinuousClock.now - start

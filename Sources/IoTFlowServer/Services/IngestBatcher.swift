@@ -17,12 +17,16 @@ final class IngestBatcher: TelemetryWriter, Service {
         var accepting = true
     }
 
+    /// Told of every committed batch, after its requests were answered (alert evaluation, live streams).
+    typealias CommitObserver = @Sendable ([TelemetryWrite]) -> Void
+
     private let store: any TelemetryStore
     private let devices: any DeviceStore
     private let cache: any Cache
     private let logger: Logger
     private let maxBatchPoints: Int
     private let state = Mutex(State())
+    private let observers = Mutex<[CommitObserver]>([])
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -33,6 +37,11 @@ final class IngestBatcher: TelemetryWriter, Service {
         self.maxBatchPoints = maxBatchPoints
         self.logger = logger
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Adds an observer of committed batches; it must return at once (queue the work, never wait on it).
+    func observeCommits(_ observer: @escaping CommitObserver) {
+        self.observers.withLock { $0.append(observer) }
     }
 
     func submit(_ write: TelemetryWrite) async throws {
@@ -108,6 +117,8 @@ final class IngestBatcher: TelemetryWriter, Service {
             AppMetrics.ingestedPoints.increment(by: points)
             if !recordedSeen { await self.markSeen(lastSeen) }
             for pending in batch { pending.waiter.resume() }
+            let writes = batch.map(\.write)
+            for observer in self.observers.withLock({ $0 }) { observer(writes) }
             // After the answers: the online set is best effort and must not delay them.
             await self.cache.markOnline(lastSeen)
         } catch  where batch.count > 1 {

@@ -22,7 +22,8 @@ enum PostgresStores {
         // rotate a key or write a newer value: devices and latest values are not cached here (lifetime 0),
         // so a rotated key fails at once everywhere. Rate-limit counters still live in the process.
         let cache = InMemoryCache(
-            clock: configuration.clock, deviceLifetimeMilliseconds: 0, latestLifetimeMilliseconds: 0, sessionLifetimeMilliseconds: 0)
+            clock: configuration.clock, deviceLifetimeMilliseconds: 0, latestLifetimeMilliseconds: 0, sessionLifetimeMilliseconds: 0,
+            cachesAlertRules: false)
         let backend = "postgresql"
         return StoreSet(
             accounts: accounts, devices: DevicePostgresStore(database: database), groups: GroupPostgresStore(database: database),

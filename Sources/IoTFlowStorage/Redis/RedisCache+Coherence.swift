@@ -71,6 +71,7 @@ extension RedisCache {
         case .owner(let id): await self.local.invalidateDevices(ownerID: id)
         case .user(let id): await self.local.invalidateUser(id: id)
         case .token(let hash): await self.local.invalidateToken(hash: hash)
+        case .alertRules: await self.local.alertRulesChanged()
         case .generation(let generation):
             let moved = self.state.withLock { state -> Bool in
                 guard generation > state.generation else { return false }

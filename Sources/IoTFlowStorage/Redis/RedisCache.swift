@@ -334,6 +334,19 @@ public final class RedisCache: Cache, Service {
         return RateWindow(count: count, secondsUntilReset: max(1, Int((remaining + 999) / 1000)))
     }
 
+    public func alertRulesChanged() async {
+        await self.local.alertRulesChanged()
+        let message = RedisInvalidation.alertRules.message
+        _ = await self.attempt { try await self.client.publish(channel: self.keys.invalidationChannel, message: message) }
+    }
+
+    /// In-process rule caches are trusted only while invalidations are heard; every lapse empties L1, which moves
+    /// the local version too.
+    public func alertRulesVersion() async -> Int64? {
+        guard self.usesLocal else { return nil }
+        return await self.local.alertRulesVersion()
+    }
+
     public func statistics() async -> CacheStatistics {
         self.state.withLock { CacheStatistics(hits: $0.hits, misses: $0.misses, errors: $0.errors) }
     }

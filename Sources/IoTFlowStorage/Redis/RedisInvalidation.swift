@@ -4,6 +4,8 @@ enum RedisInvalidation: Equatable, Sendable {
     case owner(Int64)
     case user(Int64)
     case token(String)
+    /// Alert rules or group memberships changed: rule caches start again.
+    case alertRules
     /// The cache generation moved on: every first-level entry is suspect.
     case generation(Int64)
 
@@ -13,6 +15,7 @@ enum RedisInvalidation: Equatable, Sendable {
         case .owner(let id): "o:\(id)"
         case .user(let id): "u:\(id)"
         case .token(let hash): "t:\(hash)"
+        case .alertRules: "r:*"
         case .generation(let generation): "g:\(generation)"
         }
     }
@@ -25,6 +28,7 @@ enum RedisInvalidation: Equatable, Sendable {
         case "o": guard let id = Int64(value) else { return nil }; self = .owner(id)
         case "u": guard let id = Int64(value) else { return nil }; self = .user(id)
         case "t": self = .token(value)
+        case "r": self = .alertRules
         case "g": guard let generation = Int64(value) else { return nil }; self = .generation(generation)
         default: return nil
         }

@@ -137,6 +137,25 @@ struct BenchSession: Sendable {
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
+    /// Gives every write device alert rules number `from` up to `to` (exclusive) on `temperature`: rule 0 fires at
+    /// once (`> 0`) and stays active, the others (`> 1000 + n`) never fire.
+    func addAlertRules(from first: Int, to end: Int) async throws {
+        for device in self.devices {
+            for number in first..<end {
+                let body: [String: Any] = [
+                    "name": "bench-\(device.id)-\(number)", "device_id": device.id, "key": "temperature", "operator": "gt",
+                    "threshold": number == 0 ? 0 : 1000 + number, "cooldown_s": 0,
+                ]
+                _ = try await self.client.send(
+                    BenchRequest(
+                        method: .POST, path: "/api/v1/alerts/rules", authority: self.authority, headers: [("Authorization", "Bearer \(self.token)")],
+                        body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+                    )
+                ).expect(201, "POST /api/v1/alerts/rules")
+            }
+        }
+    }
+
     /// Removes what the bench created, as far as the owner may: its devices and their telemetry.
     func deleteDevices() async throws {
         for device in self.devices + [self.historyDevice] {

@@ -19,7 +19,7 @@ struct HTTPBench: AsyncParsableCommand {
 
     /// Every scenario, in the order they run.
     static let scenarioNames = [
-        "noop", "write-single", "write-batch-100", "write-batch-1000", "latest", "history-raw", "history-aggregated", "store-insert-100",
+        "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "latest", "history-raw", "history-aggregated", "store-insert-100",
         "store-insert-1000",
     ]
 
@@ -192,6 +192,28 @@ struct HTTPBench: AsyncParsableCommand {
             ) { connection in
                 TelemetryWriteSource(
                     template: BenchSession.telemetryPost(authority: generator.authority, key: session.devices[connection].key), batchSize: batch,
+                    firstTimestamp: firstTimestamp
+                )
+            }
+            report.scenarios.append(result)
+            writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
+        }
+        // The single-write load again with alert rules on every written device: one rule that fires once and stays
+        // active (its alert's last value time moves with every point), the others evaluated on every point, never firing.
+        var rulesPerDevice = 0
+        for (index, rules) in [(3, 10), (4, 100)] {
+            let name = "write-single-rules-\(rules)"
+            guard selected.contains(name) else { continue }
+            try await session.addAlertRules(from: rulesPerDevice, to: rules)
+            rulesPerDevice = rules
+            Bench.progress("\(rules) alert rules on each of \(session.devices.count) devices")
+            let firstTimestamp = session.writeDay(index)
+            let result = try await runner.http(
+                name: name, summary: "write-single with \(rules) alert rules on each written device (one firing, the rest never)",
+                connections: self.connections, pointsPerRequest: 1, verifyDay: firstTimestamp
+            ) { connection in
+                TelemetryWriteSource(
+                    template: BenchSession.telemetryPost(authority: generator.authority, key: session.devices[connection].key), batchSize: 1,
                     firstTimestamp: firstTimestamp
                 )
             }
