@@ -76,7 +76,7 @@ struct CassandraTestKeyspace: Sendable {
         return StoreFixture(
             accounts: AccountSQLiteStore(database: database), devices: DeviceSQLiteStore(database: database),
             groups: GroupSQLiteStore(database: database), telemetry: keyspace.store(), events: EventSQLiteStore(database: database),
-            injectTelemetryFailure: nil,
+            alertRules: AlertRuleSQLiteStore(database: database), alerts: AlertSQLiteStore(database: database), injectTelemetryFailure: nil,
             tearDown: {
                 await keyspace.drop()
                 await database.close()

@@ -27,7 +27,7 @@ struct MongoTestDatabase: Sendable {
         return try MongoConnectionString(uri)
     }
 
-    /// A running client on a new database with the event log's indexes.
+    /// A running client on a new database with the indexes of the event log and the alerts.
     static func create(retentionDays: Int = 0) async throws -> MongoTestDatabase {
         var settings = MongoSettings(
             connectionString: try Self.connectionString(),
@@ -37,6 +37,7 @@ struct MongoTestDatabase: Sendable {
         let created = MongoTestDatabase(client: client, settings: settings, runTask: Task { try await client.run() })
         do {
             try await MongoEventSchema.prepare(client: client, settings: settings, logger: Self.logger)
+            try await MongoAlertSchema.prepare(client: client, settings: settings, logger: Self.logger)
         } catch {
             await created.drop()
             throw error
@@ -45,6 +46,8 @@ struct MongoTestDatabase: Sendable {
     }
 
     var store: EventMongoStore { EventMongoStore(client: self.client, settings: self.settings) }
+
+    var alertStore: AlertMongoStore { AlertMongoStore(client: self.client, settings: self.settings) }
 
     func drop() async {
         _ = try? await self.client.runCommand(["dropDatabase": 1], database: self.settings.database)
@@ -68,7 +71,7 @@ struct MongoTestDatabase: Sendable {
         return StoreFixture(
             accounts: AccountSQLiteStore(database: database), devices: DeviceSQLiteStore(database: database),
             groups: GroupSQLiteStore(database: database), telemetry: TelemetrySQLiteStore(database: database), events: mongo.store,
-            injectTelemetryFailure: nil,
+            alertRules: AlertRuleSQLiteStore(database: database), alerts: mongo.alertStore, injectTelemetryFailure: nil,
             tearDown: {
                 await mongo.drop()
                 await database.close()

@@ -45,7 +45,8 @@ struct PostgresDatabaseTests {
         StoreFixture(
             accounts: AccountPostgresStore(database: database), devices: DevicePostgresStore(database: database),
             groups: GroupPostgresStore(database: database), telemetry: TelemetryPostgresStore(database: database),
-            events: EventPostgresStore(database: database), injectTelemetryFailure: nil, tearDown: {}
+            events: EventPostgresStore(database: database), alertRules: AlertRulePostgresStore(database: database),
+            alerts: AlertPostgresStore(database: database), injectTelemetryFailure: nil, tearDown: {}
         )
     }
 

@@ -90,6 +90,7 @@ struct PostgresTestDatabase: Sendable {
             groups: GroupPostgresStore(database: database),
             telemetry: TelemetryPostgresStore(database: database),
             events: EventPostgresStore(database: database),
+            alertRules: AlertRulePostgresStore(database: database), alerts: AlertPostgresStore(database: database),
             injectTelemetryFailure: { deviceID in
                 // A CHECK constraint on the partitioned table reaches every partition and aborts the statement that hits it.
                 try await database.client.query(

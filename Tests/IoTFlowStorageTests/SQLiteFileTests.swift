@@ -26,7 +26,8 @@ struct SQLiteFileTests {
         let stores = StoreFixture(
             accounts: AccountSQLiteStore(database: first), devices: DeviceSQLiteStore(database: first), groups: GroupSQLiteStore(database: first),
             telemetry: TelemetrySQLiteStore(database: first),
-            events: EventSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
+            events: EventSQLiteStore(database: first), alertRules: AlertRuleSQLiteStore(database: first),
+            alerts: AlertSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
         )
         let user = try await stores.makeUser("keeper")
         let device = try await stores.makeDevice(user, "probe")
@@ -70,14 +71,17 @@ struct SQLiteFileTests {
         let stores = StoreFixture(
             accounts: AccountSQLiteStore(database: first), devices: DeviceSQLiteStore(database: first), groups: GroupSQLiteStore(database: first),
             telemetry: TelemetrySQLiteStore(database: first),
-            events: EventSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
+            events: EventSQLiteStore(database: first), alertRules: AlertRuleSQLiteStore(database: first),
+            alerts: AlertSQLiteStore(database: first), injectTelemetryFailure: nil, tearDown: {}
         )
         let device = try await stores.makeDevice(try await stores.makeUser("keeper"), "probe")
         // Two recent values and one from a year ago.
         let points = [point(now - 1000, [("t", .number(1)), ("h", .number(2))]), point(now - 31_536_000_000, [("t", .number(3))])]
         try await stores.telemetry.write([TelemetryWrite(deviceID: device.id, points: points)])
-        // Back to version 2 as it was released: its two counter tables, filled by its own statements.
+        // Back to version 2 as it was released: what later versions made dropped, and its two counter tables, filled by
+        // its own statements.
         for statement in [
+            "DROP TABLE alerts", "DROP TABLE leases", "DROP TABLE alert_rules",
             "DROP TRIGGER telemetry_write_effects_apply", "DROP VIEW telemetry_write_effects", "DROP TABLE telemetry_counts",
         ] + SQLiteMigrations.versions[1] + ["PRAGMA user_version = 2"] {
             _ = try await first.execute(statement)

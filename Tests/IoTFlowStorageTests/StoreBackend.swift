@@ -95,6 +95,7 @@ enum SQLiteTestFile {
             groups: GroupSQLiteStore(database: database),
             telemetry: TelemetrySQLiteStore(database: database),
             events: EventSQLiteStore(database: database),
+            alertRules: AlertRuleSQLiteStore(database: database), alerts: AlertSQLiteStore(database: database),
             injectTelemetryFailure: { deviceID in
                 // A temporary trigger lives on the writer connection only and aborts the statement that hits it.
                 _ = try await database.execute(

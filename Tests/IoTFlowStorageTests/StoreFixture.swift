@@ -7,6 +7,10 @@ struct StoreFixture: Sendable {
     let groups: any GroupStore
     let telemetry: any TelemetryStore
     let events: any EventStore
+    /// Alert rules and leases: registry data, so SQL only.
+    let alertRules: any AlertRuleStore
+    /// Alerts: events data, in the backend's event store.
+    let alerts: any AlertStore
     /// Makes every later telemetry write touching `deviceID` fail inside the store's transaction;
     /// nil when the backend offers no way to do that.
     let injectTelemetryFailure: (@Sendable (_ deviceID: Int64) async throws -> Void)?

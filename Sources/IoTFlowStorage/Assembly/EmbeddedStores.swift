@@ -13,7 +13,8 @@ enum EmbeddedStores {
         let cache = InMemoryCache(clock: configuration.clock)
         return StoreSet(
             accounts: accounts, devices: DeviceSQLiteStore(database: database), groups: GroupSQLiteStore(database: database), telemetry: telemetry,
-            events: events, cache: cache, services: [DatabaseCloser(database: database)], prepare: {},
+            events: events, alertRules: AlertRuleSQLiteStore(database: database), alerts: AlertSQLiteStore(database: database), cache: cache,
+            services: [DatabaseCloser(database: database)], prepare: {},
             healthChecker: StoreHealthChecker(probes: [
                 .init(role: "registry", backend: "sqlite", primary: true, ping: { try await accounts.ping() }),
                 .init(role: "telemetry", backend: "sqlite", primary: true, ping: { try await telemetry.ping() }),

@@ -3,7 +3,7 @@ import Logging
 import MongoNIO
 import NIOSSL
 
-/// Moves the events role of a store set to MongoDB; registry, telemetry and cache stay where they were.
+/// Moves the events role of a store set (event log and alerts) to MongoDB; registry, telemetry and cache stay where they were.
 enum MongoEvents {
     static func attach(_ settings: MongoSettings, to stores: StoreSet, requestTimeout: Duration, logger: Logger) -> StoreSet {
         var configuration = MongoConfiguration(connectionString: settings.connectionString)
@@ -13,6 +13,7 @@ enum MongoEvents {
         logger.info("events in MongoDB", metadata: ["mongodb": "\(settings)"])
         var stores = stores
         stores.events = events
+        stores.alerts = AlertMongoStore(client: client, settings: settings)
         // First among the services, so it stops after the event writer's last flush.
         stores.services.insert(client, at: 0)
         stores.services.append(MongoEventPreparation(client: client, settings: settings, logger: logger))

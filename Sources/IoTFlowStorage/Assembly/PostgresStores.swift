@@ -27,7 +27,8 @@ enum PostgresStores {
         let backend = "postgresql"
         return StoreSet(
             accounts: accounts, devices: DevicePostgresStore(database: database), groups: GroupPostgresStore(database: database),
-            telemetry: telemetry, events: events, cache: cache,
+            telemetry: telemetry, events: events, alertRules: AlertRulePostgresStore(database: database),
+            alerts: AlertPostgresStore(database: database), cache: cache,
             services: [database, PartitionMaintenance(database: database, clock: configuration.clock, logger: logger)],
             prepare: {
                 await database.waitUntilRunning()

@@ -15,6 +15,10 @@ public struct StoreSet: Sendable {
     public var telemetry: any TelemetryStore
     /// The event log.
     public var events: any EventStore
+    /// Alert rules and job leases (registry role).
+    public let alertRules: any AlertRuleStore
+    /// Alerts and their lifecycle (events role).
+    public var alerts: any AlertStore
     /// Hot lookups.
     public var cache: any Cache
     /// Long-running pieces (connection pools, maintenance jobs, closers), started before the server.

@@ -3,7 +3,7 @@ import Logging
 import MongoNIO
 import ServiceLifecycle
 
-/// Creates the event log's indexes once MongoDB answers. The events role is not primary: the server starts and
+/// Creates the indexes of the event log and the alerts once MongoDB answers. The events role is not primary: the server starts and
 /// serves while MongoDB is down (events wait in the writer's queue), so this retries in the background with
 /// backoff instead of holding up the start.
 struct MongoEventPreparation: Service {
@@ -17,7 +17,8 @@ struct MongoEventPreparation: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await MongoEventSchema.prepare(client: self.client, settings: self.settings, logger: self.logger)
-                if warned { self.logger.info("MongoDB answers; event log indexes are in place", metadata: ["mongodb": "\(self.settings)"]) }
+                try await MongoAlertSchema.prepare(client: self.client, settings: self.settings, logger: self.logger)
+                if warned { self.logger.info("MongoDB answers; event log and alert indexes are in place", metadata: ["mongodb": "\(self.settings)"]) }
                 // A service that returns ends the whole service group, so stay until the server shuts down.
                 try? await gracefulShutdown()
                 return

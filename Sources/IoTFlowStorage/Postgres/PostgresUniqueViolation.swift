@@ -10,6 +10,7 @@ enum PostgresUniqueViolation {
         "devices_owner_name_key": "name",
         "device_groups_owner_name_key": "name",
         "group_members_member_key": "member",
+        "alert_rules_owner_name_key": "name",
     ]
 
     /// Runs `body`, translating a unique violation it throws; other errors pass through.

@@ -170,6 +170,68 @@ enum SQLiteMigrations {
             END
             """,
         ],
+        // 4: alert rules (registry: they go with their owner, device or group), leases for jobs one instance runs at a
+        // time, and alerts (events data: no foreign keys, since other deployments keep them in another database).
+        // The partial unique index is what keeps one unresolved alert per rule and device when several writers race
+        // (AlertSQLiteStore.openAlert).
+        [
+            """
+            CREATE TABLE alert_rules (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_pk INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                device_id INTEGER REFERENCES devices(id) ON DELETE CASCADE,
+                group_id INTEGER REFERENCES device_groups(id) ON DELETE CASCADE,
+                type TEXT NOT NULL,
+                key TEXT,
+                operator TEXT,
+                threshold REAL,
+                duration_s INTEGER NOT NULL,
+                offline_after_s INTEGER,
+                severity TEXT NOT NULL,
+                cooldown_s INTEGER NOT NULL,
+                enabled INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (user_pk, name)
+            )
+            """,
+            "CREATE INDEX alert_rules_by_device ON alert_rules(device_id)",
+            "CREATE INDEX alert_rules_by_group ON alert_rules(group_id)",
+            "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID",
+            """
+            CREATE TABLE alerts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                rule_id INTEGER NOT NULL,
+                rule_name TEXT NOT NULL,
+                type TEXT NOT NULL,
+                device_id INTEGER NOT NULL,
+                device_name TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                key TEXT,
+                operator TEXT,
+                threshold REAL,
+                value REAL,
+                severity TEXT NOT NULL,
+                status TEXT NOT NULL,
+                message TEXT NOT NULL,
+                triggered_at INTEGER NOT NULL,
+                last_value_at INTEGER,
+                acknowledged_at INTEGER,
+                resolved_at INTEGER,
+                resolved_by TEXT,
+                note TEXT
+            )
+            """,
+            "CREATE UNIQUE INDEX alerts_one_unresolved ON alerts(rule_id, device_id) WHERE status <> 'resolved'",
+            "CREATE INDEX alerts_by_time ON alerts(triggered_at)",
+            "CREATE INDEX alerts_by_user ON alerts(user_id, triggered_at)",
+            "CREATE INDEX alerts_by_device ON alerts(device_id, triggered_at)",
+            "CREATE INDEX alerts_by_rule ON alerts(rule_id, triggered_at)",
+            // Cooldowns ask for the latest resolution of one rule and device.
+            "CREATE INDEX alerts_resolutions ON alerts(rule_id, device_id, resolved_at)",
+            "CREATE INDEX alerts_by_status ON alerts(status, resolved_at)",
+        ],
     ]
 
     /// The schema version this build expects.
