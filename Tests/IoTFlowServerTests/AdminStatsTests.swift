@@ -9,6 +9,7 @@ struct AdminStatsTests {
         "telemetry": ["points_total", "points_last_24h"],
         "cache": ["hits", "misses", "hit_rate"],
         "events": ["total", "dropped"],
+        "alerts": ["active", "acknowledged", "resolved_last_24h"],
     ]
 
     /// Checks the exact shape and the cache fraction, and returns the stats.
