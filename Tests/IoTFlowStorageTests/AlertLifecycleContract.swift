@@ -119,6 +119,8 @@ enum AlertLifecycleContract {
 
     static func transitionsAreCompareAndSet(_ stores: StoreFixture) async throws {
         let first = try await Self.open(stores, Self.alert(rule: 1, device: 10))
+        // A refused open before the others, so later ids need not follow the order of insertion in every backend.
+        #expect(try await stores.alerts.openAlert(Self.alert(rule: 1, device: 10)) == nil)
         // Acknowledge only from active.
         let acknowledged = try #require(try await Self.acknowledge(stores, first.id, at: 2000, note: "on it"))
         var expected = first
@@ -142,6 +144,8 @@ enum AlertLifecycleContract {
         let second = try await Self.open(stores, Self.alert(rule: 2, device: 10))
         let fixed = try #require(try await Self.resolve(stores, second.id, at: 4000, note: "fixed"))
         #expect(fixed.status == .resolved && fixed.note == "fixed" && fixed.acknowledgedAt == nil && fixed.resolvedAt == 4000)
+        #expect(try await stores.alerts.alert(id: second.id) == fixed)
+        #expect(try await stores.alerts.alert(id: first.id) == expected)
         let third = try await Self.open(stores, Self.alert(rule: 3, device: 10))
         _ = try #require(try await Self.acknowledge(stores, third.id, at: 4500, note: "first note"))
         let auto = try #require(
@@ -178,6 +182,9 @@ enum AlertLifecycleContract {
     }
 
     static func recordValue(_ stores: StoreFixture) async throws {
+        // A refused open first, so later ids need not follow the order of insertion in every backend.
+        let unrelated = try await Self.open(stores, Self.alert(rule: 9, device: 90, at: 500))
+        #expect(try await stores.alerts.openAlert(Self.alert(rule: 9, device: 90, at: 600)) == nil)
         let opened = try await Self.open(stores, Self.alert(rule: 1, device: 10, at: 1000))
         let other = try await Self.open(stores, Self.alert(rule: 2, device: 10, at: 1000))
         try await stores.alerts.recordValue(alertID: opened.id, value: 35.25, at: 2000)
@@ -199,6 +206,7 @@ enum AlertLifecycleContract {
         #expect(try await stores.alerts.alert(id: opened.id) == resolved)
         // Other alerts are untouched, and a missing alert is no error.
         #expect(try await stores.alerts.alert(id: other.id) == other)
+        #expect(try await stores.alerts.alert(id: unrelated.id) == unrelated)
         try await stores.alerts.recordValue(alertID: other.id + 1000, value: 1, at: 5000)
         // An offline alert starts without a recorded point.
         let silent = try await Self.open(stores, Self.offlineAlert(rule: 3, device: 10, at: 6000))

@@ -1,5 +1,4 @@
 import IoTFlowCore
-import Logging
 import MongoNIO
 import Synchronization
 
@@ -21,6 +20,7 @@ public final class AlertMongoStore: AlertStore {
     var alerts: MongoCollection { self.client.collection(MongoAlertSchema.alerts, database: self.settings.database) }
     var counters: MongoCollection { self.client.collection(MongoEventSchema.counters, database: self.settings.database) }
 
+    /// The statuses of unresolved alerts, for reads (update filters say `$ne: "resolved"`, see ``condition(anyOf:)``).
     static let unresolved: BSONValue = .array(AlertStatus.allCases.filter { $0 != .resolved }.map { .string($0.rawValue) })
 
     public func openAlert(_ alert: Alert) async throws -> Alert? {
@@ -99,9 +99,9 @@ public final class AlertMongoStore: AlertStore {
             }
             if let note = transition.note { changes["note"] = .string(note) }
             // The status condition makes this a compare-and-set: of two racing transitions, the second matches nothing.
-            let from: BSONValue = .array(transition.from.map(\.rawValue).sorted().map { .string($0) })
-            let updated = try await self.alerts.findOneAndUpdate(
-                filter: ["_id": .int64(transition.alertID), "status": ["$in": from]], update: ["$set": .document(changes)], returnNew: true)
+            var filter: BSONDocument = ["_id": .int64(transition.alertID)]
+            if let status = Self.condition(anyOf: transition.from) { filter["status"] = status }
+            let updated = try await self.alerts.findOneAndUpdate(filter: filter, update: ["$set": .document(changes)], returnNew: true)
             return updated.flatMap(MongoAlertDocument.alert(from:))
         }
     }
@@ -114,13 +114,19 @@ public final class AlertMongoStore: AlertStore {
             update["$set"] = ["last_value_at": .int64(timestamp)]
             update["$unset"] = ["value": ""]
         }
-        // Never moves back in time, so an instance evaluating an older point cannot overwrite a newer one.
-        let filter: BSONDocument = [
-            "_id": .int64(alertID), "status": ["$in": Self.unresolved],
-            "$or": [["last_value_at": ["$exists": false]], ["last_value_at": ["$lte": .int64(timestamp)]]],
-        ]
+        let unresolved: BSONDocument = ["_id": .int64(alertID), "status": ["$ne": .string(AlertStatus.resolved.rawValue)]]
+        var notNewer = unresolved
+        notNewer["last_value_at"] = ["$lte": .int64(timestamp)]
+        var firstPoint = unresolved
+        firstPoint["last_value_at"] = ["$exists": false]
+        // Never moves back in time, so an instance evaluating an older point cannot overwrite a newer one. Two filters
+        // instead of one `$or` (nx-27017 applies an update filtered by `$or` to another document): an alert without a
+        // recorded point gets one, else the point must not be older; when another caller recorded the first point in
+        // between, the second try decides.
         try await MongoOutage.translating {
-            _ = try await self.alerts.updateOne(filter: filter, update: update)
+            if try await self.alerts.updateOne(filter: notNewer, update: update).matchedCount > 0 { return }
+            if try await self.alerts.updateOne(filter: firstPoint, update: update).matchedCount > 0 { return }
+            _ = try await self.alerts.updateOne(filter: notNewer, update: update)
         }
     }
 
@@ -166,6 +172,16 @@ public final class AlertMongoStore: AlertStore {
         }
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    /// A condition on `status` that holds for exactly the statuses of `statuses` (nil: any status), written as equal or
+    /// not-equal for the three statuses there are: nx-27017 applies an update whose filter holds `$in` (or `$or`) to
+    /// another document than the one that matched, so update filters avoid both.
+    static func condition(anyOf statuses: Set<AlertStatus>) -> BSONValue? {
+        let others = Set(AlertStatus.allCases).subtracting(statuses)
+        if statuses.count == 1, let only = statuses.first { return .string(only.rawValue) }
+        if others.count == 1, let excluded = others.first { return ["$ne": .string(excluded.rawValue)] }
+        return others.isEmpty ? nil : ["$in": .array(statuses.map { .string($0.rawValue) })]
     }
 
     /// Creates the unique index once per store (idempotent on the server).
