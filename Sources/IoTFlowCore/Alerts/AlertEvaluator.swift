@@ -38,8 +38,10 @@ public actor AlertEvaluator {
         }
         for (deviceID, rules) in rulesByDevice {
             // Stable, so two values of one key at one timestamp keep their order: the later wins, as in the store.
-            let points = (pointsByDevice[deviceID] ?? []).enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }
-                .map(\.element)
+            let points = (pointsByDevice[deviceID] ?? []).enumerated().sorted {
+                ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset)
+            }
+            .map(\.element)
             for rule in rules {
                 let pair = Pair(ruleID: rule.id, deviceID: deviceID)
                 switch rule.type {

@@ -15,7 +15,8 @@ struct AlertNotices {
         if let resolution = alert.resolvedBy { details["resolved_by"] = .string(resolution.rawValue) }
         self.deps.events.record(
             Event(
-                type: type, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: alert.userPublicID, deviceID: alert.deviceID, details: details)
+                type: type, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: alert.userPublicID, deviceID: alert.deviceID, details: details
+            )
         )
         self.deps.alertListener.alertChanged(alert)
     }

@@ -117,14 +117,18 @@ struct AlertRuleDraft: Sendable {
         return value
     }
 
-    private static func parse<Value: RawRepresentable & CaseIterable>(_ text: String?, field: String, default value: Value) throws(IoTFlowError)
+    private static func parse<Value: RawRepresentable & CaseIterable>(
+        _ text: String?, field: String, default value: Value
+    ) throws(IoTFlowError)
         -> Value
     where Value.RawValue == String {
         guard let text else { return value }
         return try Self.parse(text, field: field)
     }
 
-    private static func change<Value: RawRepresentable & CaseIterable>(_ change: FieldChange<String>, field: String, current: Value)
+    private static func change<Value: RawRepresentable & CaseIterable>(
+        _ change: FieldChange<String>, field: String, current: Value
+    )
         throws(IoTFlowError) -> Value
     where Value.RawValue == String {
         switch change {

@@ -29,7 +29,8 @@ public struct AlertService: Sendable {
     public func rules(owner: User, filter: AlertRuleFilter) async throws -> Page<AlertRule> {
         let paging = filter.page.paging()
         let query = AlertRuleQuery(
-            ownerID: owner.id, deviceID: filter.deviceID, groupID: filter.groupID, enabled: filter.enabled, limit: paging.limit, offset: paging.offset)
+            ownerID: owner.id, deviceID: filter.deviceID, groupID: filter.groupID, enabled: filter.enabled, limit: paging.limit, offset: paging.offset
+        )
         let found = try await self.deps.alertRules.rules(query)
         return Page(items: found.rules, total: found.total, paging: paging)
     }
@@ -43,7 +44,8 @@ public struct AlertService: Sendable {
     public func updateRule(_ id: Int64, principal: Principal, _ update: AlertRuleUpdate) async throws -> AlertRule {
         let rule = try await self.ownedRule(id, principal: principal)
         guard case .user(let owner) = principal else { throw Self.ruleNotFound(id) }
-        let changed = try AlertRuleDraft(rule, update).validated(id: rule.id, owner: owner, createdAt: rule.createdAt, now: self.deps.clock.nowMilliseconds())
+        let changed = try AlertRuleDraft(rule, update).validated(
+            id: rule.id, owner: owner, createdAt: rule.createdAt, now: self.deps.clock.nowMilliseconds())
         if changed.deviceID != rule.deviceID || changed.groupID != rule.groupID { try await self.requireTarget(of: changed, owner: owner) }
         let updated: AlertRule
         do {
@@ -199,7 +201,8 @@ public struct AlertService: Sendable {
         var details: JSONObject = ["rule_id": .integer(rule.id), "name": .string(rule.name), "type": .string(rule.type.rawValue)]
         if let groupID = rule.groupID { details["group_id"] = .integer(groupID) }
         self.deps.events.record(
-            Event(type: type, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: rule.ownerPublicID, deviceID: rule.deviceID, details: details)
+            Event(
+                type: type, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: rule.ownerPublicID, deviceID: rule.deviceID, details: details)
         )
     }
 

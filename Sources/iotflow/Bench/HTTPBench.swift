@@ -19,7 +19,8 @@ struct HTTPBench: AsyncParsableCommand {
 
     /// Every scenario, in the order they run.
     static let scenarioNames = [
-        "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "latest", "history-raw", "history-aggregated", "store-insert-100",
+        "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "latest", "history-raw",
+        "history-aggregated", "store-insert-100",
         "store-insert-1000",
     ]
 

@@ -5,7 +5,8 @@ extension TestAPI {
     /// Creates a rule for `owner` and requires 201; returns the rule.
     @discardableResult
     func createRule(_ owner: TestUser, _ body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
-        let json = try requireJSON(try await self.post("/api/v1/alerts/rules", auth: owner.bearer, json: body), .created, sourceLocation: sourceLocation)
+        let json = try requireJSON(
+            try await self.post("/api/v1/alerts/rules", auth: owner.bearer, json: body), .created, sourceLocation: sourceLocation)
         return try #require(json["rule"], sourceLocation: sourceLocation)
     }
 

@@ -57,7 +57,9 @@ struct AlertLifecycleTests {
             expectError(try await api.post("\(path)/acknowledge", auth: bob.bearer, json: [:]), .notFound)
             expectError(try await api.post("\(path)/acknowledge", auth: .adminToken, json: [:]), .unauthorized)
             expectError(try await api.post("\(path)/acknowledge", auth: alice.bearer), .badRequest)
-            expectError(try await api.post("\(path)/acknowledge", auth: alice.bearer, json: ["note": .string(String(repeating: "x", count: 1001))]), .badRequest)
+            expectError(
+                try await api.post("\(path)/acknowledge", auth: alice.bearer, json: ["note": .string(String(repeating: "x", count: 1001))]),
+                .badRequest)
             let acked = try requireJSON(try await api.post("\(path)/acknowledge", auth: alice.bearer, json: ["note": "on it"]))
             #expect(acked["alert"]["status"].string == "acknowledged")
             #expect(acked["alert"]["note"].string == "on it")
@@ -106,7 +108,9 @@ struct AlertLifecycleTests {
             #expect(try await count("start_time=-1h&end_time=-30m", alice.bearer) == 0)
             #expect(try await count("user_id=\(alice.userID)", alice.bearer) == 1)
             expectError(try await api.get("/api/v1/alerts?user_id=\(bob.userID)", auth: alice.bearer), .forbidden)
-            for query in ["status=open", "severity=fatal", "user_id=xyz", "start_time=yesterday", "start_time=now&end_time=-1h", "device_id=a", "limit=0"] {
+            for query in [
+                "status=open", "severity=fatal", "user_id=xyz", "start_time=yesterday", "start_time=now&end_time=-1h", "device_id=a", "limit=0",
+            ] {
                 expectError(try await api.get("/api/v1/alerts?\(query)", auth: alice.bearer), .badRequest)
             }
             expectError(try await api.get("/api/v1/alerts", auth: aliceDevice.key), .unauthorized)
@@ -143,7 +147,8 @@ struct AlertLifecycleTests {
             try await api.createRule(alice, ["name": "g-hot", "group_id": .number(Double(groupID)), "key": "t", "operator": "gt", "threshold": 30])
             try await api.postPoint(device, ["t": 50])
             try requireJSON(
-                try await api.post("/api/v1/groups/\(groupID)/devices", auth: alice.bearer, json: ["device_id": .number(Double(device.id))]), .created)
+                try await api.post("/api/v1/groups/\(groupID)/devices", auth: alice.bearer, json: ["device_id": .number(Double(device.id))]), .created
+            )
             try await api.postPoint(device, ["t": 51])
             let fired = try await api.pollAlerts("", auth: alice.bearer) { !$0.isEmpty }
             #expect(fired.count == 1)
@@ -170,7 +175,11 @@ struct AlertLifecycleTests {
             let summary = try requireJSON(try await api.get("/api/v1/alerts/summary", auth: alice.bearer))
             #expect(summary["by_severity"] == ["info": 1, "warning": 1, "critical": 1])
             #expect(summary["by_status"] == ["active": 2, "acknowledged": 1, "resolved": 0])
-            #expect(summary["top_devices"] == [["device_id": .number(Double(one.id)), "device_name": "one", "count": 2], ["device_id": .number(Double(two.id)), "device_name": "two", "count": 1]])
+            #expect(
+                summary["top_devices"] == [
+                    ["device_id": .number(Double(one.id)), "device_name": "one", "count": 2],
+                    ["device_id": .number(Double(two.id)), "device_name": "two", "count": 1],
+                ])
             let everyone = try requireJSON(try await api.get("/api/v1/alerts/summary", auth: .adminToken))
             #expect(everyone["by_status"]["active"].int == 3)
             let bobOnly = try requireJSON(try await api.get("/api/v1/alerts/summary?user_id=\(bob.userID)", auth: .adminToken))

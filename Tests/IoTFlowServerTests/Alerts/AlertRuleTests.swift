@@ -83,12 +83,17 @@ struct AlertRuleTests {
             let bobsGroup = try requireJSON(try await api.post("/api/v1/groups", auth: bob.bearer, json: ["name": "g"]), .created)
             let groupID = try #require(bobsGroup["group"]["id"].int)
             let base: [String: JSONValue] = ["name": "x", "key": "t", "operator": "gt", "threshold": 1]
-            for target: [String: JSONValue] in [["device_id": .number(Double(bobsDevice.id))], ["group_id": .number(Double(groupID))], ["device_id": 999]] {
+            for target: [String: JSONValue] in [
+                ["device_id": .number(Double(bobsDevice.id))], ["group_id": .number(Double(groupID))], ["device_id": 999],
+            ] {
                 expectError(try await api.post("/api/v1/alerts/rules", auth: alice.bearer, json: .object(base.merging(target) { $1 })), .notFound)
             }
             let rule = try await api.createThresholdRule(bob, device: bobsDevice)
             let id = try #require(rule["id"].int)
-            expectError(try await api.post("/api/v1/alerts/rules", auth: bob.bearer, json: .object(base.merging(["name": "hot", "group_id": .number(Double(groupID))]) { $1 })), .conflict)
+            expectError(
+                try await api.post(
+                    "/api/v1/alerts/rules", auth: bob.bearer,
+                    json: .object(base.merging(["name": "hot", "group_id": .number(Double(groupID))]) { $1 })), .conflict)
             // Someone else's rule does not exist for alice.
             expectError(try await api.get("/api/v1/alerts/rules/\(id)", auth: alice.bearer), .notFound)
             expectError(try await api.put("/api/v1/alerts/rules/\(id)", auth: alice.bearer, json: ["threshold": 5]), .notFound)
@@ -143,7 +148,8 @@ struct AlertRuleTests {
             let rule = try await api.createThresholdRule(alice, device: device)
             try await api.createThresholdRule(alice, device: device, name: "other")
             let path = "/api/v1/alerts/rules/\(try #require(rule["id"].int))"
-            let changed = try requireJSON(try await api.put(path, auth: alice.bearer, json: ["threshold": 32, "severity": "critical", "duration_s": 60]))
+            let changed = try requireJSON(
+                try await api.put(path, auth: alice.bearer, json: ["threshold": 32, "severity": "critical", "duration_s": 60]))
             #expect(changed["rule"]["threshold"].int == 32)
             #expect(changed["rule"]["severity"].string == "critical")
             #expect(changed["rule"]["duration_s"].int == 60)
@@ -151,7 +157,9 @@ struct AlertRuleTests {
             let moved = try requireJSON(try await api.put(path, auth: alice.bearer, json: ["group_id": .number(Double(groupID))]))
             #expect(moved["rule"]["group_id"].int == groupID)
             #expect(moved["rule"]["device_id"]?.isNull == true)
-            expectError(try await api.put(path, auth: alice.bearer, json: ["device_id": .number(Double(device.id)), "group_id": .number(Double(groupID))]), .badRequest)
+            expectError(
+                try await api.put(path, auth: alice.bearer, json: ["device_id": .number(Double(device.id)), "group_id": .number(Double(groupID))]),
+                .badRequest)
             expectError(try await api.put(path, auth: alice.bearer, json: ["name": nil]), .badRequest)
             expectError(try await api.put(path, auth: alice.bearer, json: ["threshold": nil]), .badRequest)
             expectError(try await api.put(path, auth: alice.bearer, json: ["type": "offline"]), .badRequest)

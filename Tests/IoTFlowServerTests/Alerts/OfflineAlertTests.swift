@@ -15,7 +15,11 @@ struct OfflineAlertTests {
             let late = try await api.registerDevice(alice, name: "late")
             for (device, seconds) in [(quiet, 60), (early, 30), (late, 150)] {
                 try await api.createRule(
-                    alice, ["name": .string(device.name), "device_id": .number(Double(device.id)), "type": "offline", "offline_after_s": .number(Double(seconds))])
+                    alice,
+                    [
+                        "name": .string(device.name), "device_id": .number(Double(device.id)), "type": "offline",
+                        "offline_after_s": .number(Double(seconds)),
+                    ])
             }
             let activeDevices: () async throws -> Set<Int> = {
                 Set(try await api.pollAlerts("status=active", auth: alice.bearer) { _ in true }.compactMap { $0["device_id"].int })
