@@ -16,7 +16,8 @@ struct AlertQueueTests {
             #expect(TestTime.millis(alerts[0]["triggered_at"].string) == start + 1000)
             #expect(TestTime.millis(alerts[0]["resolved_at"].string) == start + 2000)
             let metrics = try await api.get("/metrics")
-            for name in ["iotflow_alert_evaluation_queue_points", "iotflow_alert_evaluation_backlog_devices", "iotflow_alert_evaluation_lag_seconds"] {
+            for name in ["iotflow_alert_evaluation_queue_points", "iotflow_alert_evaluation_backlog_devices", "iotflow_alert_evaluation_lag_seconds"]
+            {
                 #expect(metrics.text.contains(name), "\(name) in /metrics")
             }
         }
