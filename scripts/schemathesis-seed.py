@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 binary, base, data_dir, out = sys.argv[1:5]
@@ -54,6 +55,27 @@ member_group = call("POST", "/api/v1/groups", {"name": "members"}, A)["group"]["
 call("POST", f"/api/v1/groups/{main_group}/devices", {"device_id": main_id}, A)
 call("POST", f"/api/v1/groups/{member_group}/devices", {"device_id": member_id}, A)
 
+# Alert rules of the admin user on the main device: one to read and change, one to delete, and two that fire on the
+# next point, so there are alerts to acknowledge and to resolve.
+def rule(name, **fields):
+    return call("POST", "/api/v1/alerts/rules", {"name": name, "device_id": main_id, **fields}, A)["rule"]["id"]
+
+
+seed_rule = rule("seed", key="temperature", operator="gt", threshold=100)
+delete_rule = rule("to-delete", type="offline", offline_after_s=3600)
+rule("fires-a", key="temperature", operator="gt", threshold=0)
+rule("fires-b", key="temperature", operator="gte", threshold=0)
+call("POST", "/api/v1/telemetry", {"data": {"temperature": 23.5}}, {"X-API-Key": main_key})
+alerts = []
+for _ in range(200):
+    alerts = call("GET", "/api/v1/alerts?status=active", headers=A)["alerts"]
+    if len(alerts) >= 2:
+        break
+    time.sleep(0.05)
+if len(alerts) < 2:
+    sys.exit(f"schemathesis-seed: the seeded rules did not fire ({alerts})")
+ack_alert, resolve_alert = alerts[0]["id"], alerts[1]["id"]
+
 ids = dict(admin=admin, logout=logout_token, users=users, main_id=main_id, main_key=main_key, self_key=self_key, rotate_id=rotate_id,
            delete_id=delete_id, admin_delete_id=admin_delete_id, admin_status_id=admin_status_id, telemetry_delete_id=telemetry_delete_id,
            member_id=member_id, main_group=main_group, delete_group=delete_group, member_group=member_group)
@@ -62,7 +84,12 @@ ids = dict(admin=admin, logout=logout_token, users=users, main_id=main_id, main_
 # Rules OpenAPI cannot state, so schema-valid requests may rightly get 400 there (each is also in the document's
 # prose): a start after the end of a range, more than 10000 aggregation windows, a history cursor not returned by
 # the server (it is opaque), and point timestamps more than a day ahead of the server's clock.
-CROSS_FIELD_RULES = {"deleteTelemetry", "getTelemetryHistory", "getAggregatedTelemetry", "submitTelemetry", "adminListEvents", "getEventAnalytics"}
+# Alert rules: exactly one of device_id and group_id, and the fields a rule's type needs; an alert acknowledged or
+# resolved once is 409 the next time.
+CROSS_FIELD_RULES = {
+    "deleteTelemetry", "getTelemetryHistory", "getAggregatedTelemetry", "submitTelemetry", "adminListEvents", "getEventAnalytics",
+    "listAlerts", "getAlertSummary", "createAlertRule", "updateAlertRule", "acknowledgeAlert", "resolveAlert",
+}
 POSITIVE_WITH_400 = '["2xx", "3xx", "400", "401", "403", "404", "409", "429"]'
 
 
@@ -114,6 +141,12 @@ toml += op("deactivateUser", {"path.user_id": users["carol"]})
 toml += op("activateUser", {"path.user_id": users["carol"]})
 toml += op("logoutUser", headers={"Authorization": f"Bearer {logout_token}"})
 toml += op("updateOwnDeviceConfig", headers={"X-API-Key": self_key})
-for name in sorted(CROSS_FIELD_RULES - {"deleteTelemetry"}):
+toml += op("getAlertRule", {"path.id": seed_rule})
+toml += op("updateAlertRule", {"path.id": seed_rule})
+toml += op("deleteAlertRule", {"path.id": delete_rule})
+toml += op("getAlert", {"path.id": ack_alert})
+toml += op("acknowledgeAlert", {"path.id": ack_alert})
+toml += op("resolveAlert", {"path.id": resolve_alert})
+for name in sorted(CROSS_FIELD_RULES - {"deleteTelemetry", "updateAlertRule", "acknowledgeAlert", "resolveAlert"}):
     toml += op(name)
 open(out, "w").write(toml)

@@ -46,7 +46,8 @@ struct AlertController {
             let owner = try context.identity.user()
             let query = QueryReader(request)
             let filter = AlertRuleFilter(
-                deviceID: try query.id("device_id"), groupID: try query.id("group_id"), enabled: try query.flag("enabled"), page: try query.page())
+                deviceID: try query.positiveID("device_id"), groupID: try query.positiveID("group_id"), enabled: try query.flag("enabled"),
+                page: try query.page())
             let page = try await alerts.rules(owner: owner, filter: filter)
             return RuleListResponse(rules: page.items.map(AlertRuleRepresentation.init), meta: ListMeta(page))
         }
@@ -71,8 +72,8 @@ struct AlertController {
             let principal = try context.identity.person()
             let query = QueryReader(request)
             let filter = AlertFilter(
-                userPublicID: query.string("user_id"), status: query.string("status"), deviceID: try query.id("device_id"),
-                ruleID: try query.id("rule_id"), severity: query.string("severity"), start: try query.time("start_time"),
+                userPublicID: query.string("user_id"), status: query.string("status"), deviceID: try query.positiveID("device_id"),
+                ruleID: try query.positiveID("rule_id"), severity: query.string("severity"), start: try query.time("start_time"),
                 end: try query.time("end_time"), page: try query.page()
             )
             let page = try await alerts.alerts(principal: principal, filter: filter)

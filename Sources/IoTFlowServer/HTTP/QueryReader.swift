@@ -45,6 +45,13 @@ struct QueryReader {
         return value
     }
 
+    /// A positive 64-bit id (ids start at 1).
+    func positiveID(_ name: String) throws(IoTFlowError) -> Int64? {
+        guard let value = try self.id(name) else { return nil }
+        guard value >= 1 else { throw .badRequest("'\(name)' must be a positive integer.") }
+        return value
+    }
+
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, any case).
     func flag(_ name: String) throws(IoTFlowError) -> Bool? {
         switch self.string(name)?.lowercased() {

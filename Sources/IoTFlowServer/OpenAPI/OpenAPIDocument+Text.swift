@@ -7416,7 +7416,8 @@ extension OpenAPIDocument {
               "format": "int64",
               "minimum": 1
             },
-            "example": 42
+            "example": 42,
+            "allowEmptyValue": true
           },
           {
             "name": "group_id",
@@ -7428,7 +7429,8 @@ extension OpenAPIDocument {
               "format": "int64",
               "minimum": 1
             },
-            "example": 3
+            "example": 3,
+            "allowEmptyValue": true
           },
           {
             "name": "enabled",
@@ -7437,7 +7439,8 @@ extension OpenAPIDocument {
             "description": "Only enabled (`true`) or disabled (`false`) rules.",
             "schema": {
               "type": "boolean"
-            }
+            },
+            "allowEmptyValue": true
           },
           {
             "$ref": "#/components/parameters/Limit"
@@ -8171,7 +8174,8 @@ extension OpenAPIDocument {
                 "acknowledged",
                 "resolved"
               ]
-            }
+            },
+            "allowEmptyValue": true
           },
           {
             "name": "device_id",
@@ -8183,7 +8187,8 @@ extension OpenAPIDocument {
               "format": "int64",
               "minimum": 1
             },
-            "example": 42
+            "example": 42,
+            "allowEmptyValue": true
           },
           {
             "name": "rule_id",
@@ -8195,7 +8200,8 @@ extension OpenAPIDocument {
               "format": "int64",
               "minimum": 1
             },
-            "example": 11
+            "example": 11,
+            "allowEmptyValue": true
           },
           {
             "name": "severity",
@@ -8209,7 +8215,8 @@ extension OpenAPIDocument {
                 "warning",
                 "critical"
               ]
-            }
+            },
+            "allowEmptyValue": true
           },
           {
             "name": "start_time",
@@ -8237,12 +8244,13 @@ extension OpenAPIDocument {
             "name": "user_id",
             "in": "query",
             "required": false,
-            "description": "Administrators: only this user's alerts.",
+            "description": "Administrators: only this user's alerts (empty: everyone's). Other users may name only themselves (403 otherwise).",
             "schema": {
               "type": "string",
               "pattern": "^[0-9a-f]{32}$"
             },
-            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f"
+            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f",
+            "allowEmptyValue": true
           },
           {
             "$ref": "#/components/parameters/Limit"
@@ -9140,12 +9148,13 @@ extension OpenAPIDocument {
             "name": "user_id",
             "in": "query",
             "required": false,
-            "description": "Administrators: only this user's alerts.",
+            "description": "Administrators: only this user's alerts (empty: everyone's). Other users may name only themselves (403 otherwise).",
             "schema": {
               "type": "string",
               "pattern": "^[0-9a-f]{32}$"
             },
-            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f"
+            "example": "5f0c3b1e9a7d4c2b8e6f1a0d3c5b7e9f",
+            "allowEmptyValue": true
           }
         ],
         "responses": {

@@ -132,7 +132,7 @@ struct AlertRuleTests {
             #expect(page["meta"]["returned"].int == 2)
             let bob = try await api.registerUser("bob")
             #expect(try requireJSON(try await api.get("/api/v1/alerts/rules", auth: bob.bearer))["meta"]["total"].int == 0)
-            for query in ["enabled=maybe", "device_id=x", "limit=0", "offset=-1"] {
+            for query in ["enabled=maybe", "device_id=x", "group_id=0", "limit=0", "offset=-1"] {
                 expectError(try await api.get("/api/v1/alerts/rules?\(query)", auth: alice.bearer), .badRequest)
             }
         }
