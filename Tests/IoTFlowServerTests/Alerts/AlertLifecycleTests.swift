@@ -109,7 +109,8 @@ struct AlertLifecycleTests {
             #expect(try await count("user_id=\(alice.userID)", alice.bearer) == 1)
             expectError(try await api.get("/api/v1/alerts?user_id=\(bob.userID)", auth: alice.bearer), .forbidden)
             for query in [
-                "status=open", "severity=fatal", "user_id=xyz", "start_time=yesterday", "start_time=now&end_time=-1h", "device_id=a", "rule_id=0", "limit=0",
+                "status=open", "severity=fatal", "user_id=xyz", "start_time=yesterday", "start_time=now&end_time=-1h", "device_id=a", "rule_id=0",
+                "limit=0",
             ] {
                 expectError(try await api.get("/api/v1/alerts?\(query)", auth: alice.bearer), .badRequest)
             }
