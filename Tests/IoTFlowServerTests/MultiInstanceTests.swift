@@ -10,35 +10,19 @@ import Testing
 struct MultiInstanceTests {
     @Test("a key rotated through one instance fails at once on the other; latest values agree")
     func rotationAndLatestAcrossInstances() async throws {
-        try await TestDatabase.withFreshDatabase { url in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-multi-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            var config = AppConfiguration()
-            config.dataDirectory = directory.path
-            config.adminToken = TestServer.adminToken
-            config.bcryptCost = 4
-            config.databaseURL = url
-            config.postgresPoolSize = 4
-            let first = try await buildApplication(configuration: config)
-            let second = try await buildApplication(configuration: config)
-            try await first.test(.router) { firstClient in
-                try await second.test(.router) { secondClient in
-                    let one = TestAPI(client: firstClient)
-                    let two = TestAPI(client: secondClient)
-                    let owner = try await one.registerUser("alice")
-                    let device = try await one.registerDevice(owner)
-                    // The second instance authenticates (and would cache) the device and reads its latest values.
-                    try await two.postPoint(device, ["t": .number(1)])
-                    try requireJSON(try await two.get("/api/v1/telemetry/\(device.id)/latest", auth: device.key))
+        try await withTwoInstances { one, two in
+            let owner = try await one.registerUser("alice")
+            let device = try await one.registerDevice(owner)
+            // The second instance authenticates (and would cache) the device and reads its latest values.
+            try await two.postPoint(device, ["t": .number(1)])
+            try requireJSON(try await two.get("/api/v1/telemetry/\(device.id)/latest", auth: device.key))
 
-                    try await one.postPoint(device, ["t": .number(2)])
-                    let latest = try requireJSON(try await two.get("/api/v1/telemetry/\(device.id)/latest", auth: device.key))
-                    #expect(latest["latest_data"]["t"].double == 2, "a value written through one instance is the latest on the other")
+            try await one.postPoint(device, ["t": .number(2)])
+            let latest = try requireJSON(try await two.get("/api/v1/telemetry/\(device.id)/latest", auth: device.key))
+            #expect(latest["latest_data"]["t"].double == 2, "a value written through one instance is the latest on the other")
 
-                    try requireJSON(try await one.post("/api/v1/devices/\(device.id)/rotate-key", auth: owner.bearer))
-                    expectError(try await two.postTelemetry(device, ["data": ["t": .number(3)]]), .unauthorized)
-                }
-            }
+            try requireJSON(try await one.post("/api/v1/devices/\(device.id)/rotate-key", auth: owner.bearer))
+            expectError(try await two.postTelemetry(device, ["data": ["t": .number(3)]]), .unauthorized)
         }
     }
 }

@@ -1,33 +1,29 @@
 import IoTFlowCore
 
-/// `POST /alerts/rules`.
+/// `POST /alerts/rules`: the fields of an update, where a missing or null field takes its default.
 struct CreateAlertRuleRequest: Decodable, Sendable {
     let command: CreateAlertRule
 
-    private enum Keys: String, CodingKey {
-        case name, deviceID = "device_id", groupID = "group_id", type, key, comparison = "operator", threshold
-        case durationSeconds = "duration_s", offlineAfterSeconds = "offline_after_s", severity, cooldownSeconds = "cooldown_s", enabled
-    }
-
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        var command = CreateAlertRule(name: try container.decode(String.self, forKey: .name))
-        command.deviceID = try container.decodeIfPresent(Int64.self, forKey: .deviceID)
-        command.groupID = try container.decodeIfPresent(Int64.self, forKey: .groupID)
-        command.type = try container.decodeIfPresent(String.self, forKey: .type)
-        command.key = try container.decodeIfPresent(String.self, forKey: .key)
-        command.comparison = try container.decodeIfPresent(String.self, forKey: .comparison)
-        command.threshold = try container.decodeIfPresent(Double.self, forKey: .threshold)
-        command.durationSeconds = try container.decodeIfPresent(Int.self, forKey: .durationSeconds)
-        command.offlineAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .offlineAfterSeconds)
-        command.severity = try container.decodeIfPresent(String.self, forKey: .severity)
-        command.cooldownSeconds = try container.decodeIfPresent(Int.self, forKey: .cooldownSeconds)
-        command.enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled)
+        let fields = try AlertRuleUpdateRequest(from: decoder).update
+        guard let name = fields.name.value else { throw IoTFlowError.badRequest("'name' is required.") }
+        var command = CreateAlertRule(name: name)
+        command.deviceID = fields.deviceID.value
+        command.groupID = fields.groupID.value
+        command.type = fields.type.value
+        command.key = fields.key.value
+        command.comparison = fields.comparison.value
+        command.threshold = fields.threshold.value
+        command.durationSeconds = fields.durationSeconds.value
+        command.offlineAfterSeconds = fields.offlineAfterSeconds.value
+        command.severity = fields.severity.value
+        command.cooldownSeconds = fields.cooldownSeconds.value
+        command.enabled = fields.enabled.value
         self.command = command
     }
 }
 
-/// `PUT /alerts/rules/{id}`.
+/// `PUT /alerts/rules/{id}`: which fields were sent, as null or with a value.
 struct AlertRuleUpdateRequest: Decodable, Sendable {
     let update: AlertRuleUpdate
 

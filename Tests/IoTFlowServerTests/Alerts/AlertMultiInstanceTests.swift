@@ -12,56 +12,39 @@ import Testing
 struct AlertMultiInstanceTests {
     @Test("a rule created or disabled through one instance applies at once on the other", arguments: [false, true])
     func ruleChangesAcrossInstances(withRedis: Bool) async throws {
-        try await TestDatabase.withFreshDatabase { url in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-multi-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            var config = AppConfiguration()
-            config.dataDirectory = directory.path
-            config.adminToken = TestServer.adminToken
-            config.bcryptCost = 4
-            config.databaseURL = url
-            config.postgresPoolSize = 4
-            config.logLevel = .warning
-            if withRedis {
-                var redis = RedisSettings(host: try TestBackend.redisHost())
-                redis.port = try TestBackend.redisPort()
-                redis.keyPrefix = "multi-\(UUID().uuidString):"
-                config.redis = redis
+        try await withTwoInstances({ config in
+            guard withRedis else { return }
+            var redis = RedisSettings(host: try TestBackend.redisHost())
+            redis.port = try TestBackend.redisPort()
+            redis.keyPrefix = "multi-\(UUID().uuidString):"
+            config.redis = redis
+        }) { one, two in
+            let owner = try await one.registerUser("alice")
+            let device = try await one.registerDevice(owner)
+            let start = TestTime.now() - TestTime.hour
+            // The second instance evaluates the device with no rules (and may cache that).
+            try await two.postPoint(device, ["t": 50], at: start)
+            let rule = try await one.createThresholdRule(owner, device: device)
+            // Redis delivers the change to the second instance asynchronously: points keep coming until it
+            // applies (without the change ever arriving, nothing fires and the poll below fails).
+            var next = start + 1000
+            let fired = try await self.postUntil(two, device, ["t": 51], from: &next, owner: owner) { alerts in !alerts.isEmpty }
+            #expect(fired.first?["value"].int == 51)
+            // Disabled through the first instance, then a second rule added after it: once the second instance
+            // applies the new rule it has applied the disabling too (one channel, in order).
+            let path = "/api/v1/alerts/rules/\(try #require(rule["id"].int))"
+            try requireJSON(try await one.put(path, auth: owner.bearer, json: ["enabled": false]))
+            try await one.createThresholdRule(owner, device: device, name: "higher", extra: ["threshold": 55])
+            _ = try await self.postUntil(two, device, ["t": 60], from: &next, owner: owner) { alerts in
+                alerts.contains { $0["rule_name"].string == "higher" }
             }
-            let first = try await buildApplication(configuration: config)
-            let second = try await buildApplication(configuration: config)
-            try await first.test(.router) { firstClient in
-                try await second.test(.router) { secondClient in
-                    let one = TestAPI(client: firstClient)
-                    let two = TestAPI(client: secondClient)
-                    let owner = try await one.registerUser("alice")
-                    let device = try await one.registerDevice(owner)
-                    let start = TestTime.now() - TestTime.hour
-                    // The second instance evaluates the device with no rules (and may cache that).
-                    try await two.postPoint(device, ["t": 50], at: start)
-                    let rule = try await one.createThresholdRule(owner, device: device)
-                    // Redis delivers the change to the second instance asynchronously: points keep coming until it
-                    // applies (without the change ever arriving, nothing fires and the poll below fails).
-                    var next = start + 1000
-                    let fired = try await self.postUntil(two, device, ["t": 51], from: &next, owner: owner) { alerts in !alerts.isEmpty }
-                    #expect(fired.first?["value"].int == 51)
-                    // Disabled through the first instance, then a second rule added after it: once the second instance
-                    // applies the new rule it has applied the disabling too (one channel, in order).
-                    let path = "/api/v1/alerts/rules/\(try #require(rule["id"].int))"
-                    try requireJSON(try await one.put(path, auth: owner.bearer, json: ["enabled": false]))
-                    try await one.createThresholdRule(owner, device: device, name: "higher", extra: ["threshold": 55])
-                    _ = try await self.postUntil(two, device, ["t": 60], from: &next, owner: owner) { alerts in
-                        alerts.contains { $0["rule_name"].string == "higher" }
-                    }
-                    // Under both thresholds: "higher" resolves, the disabled "hot" is not evaluated and stays active.
-                    try await two.postPoint(device, ["t": 10], at: next)
-                    let alerts = try await two.pollAlerts("", auth: owner.bearer) { alerts in
-                        alerts.contains { $0["rule_name"].string == "higher" && $0["status"].string == "resolved" }
-                    }
-                    #expect(alerts.first { $0["rule_name"].string == "higher" }?["status"].string == "resolved")
-                    #expect(alerts.first { $0["rule_name"].string == "hot" }?["status"].string == "active", "a disabled rule does not resolve")
-                }
+            // Under both thresholds: "higher" resolves, the disabled "hot" is not evaluated and stays active.
+            try await two.postPoint(device, ["t": 10], at: next)
+            let alerts = try await two.pollAlerts("", auth: owner.bearer) { alerts in
+                alerts.contains { $0["rule_name"].string == "higher" && $0["status"].string == "resolved" }
             }
+            #expect(alerts.first { $0["rule_name"].string == "higher" }?["status"].string == "resolved")
+            #expect(alerts.first { $0["rule_name"].string == "hot" }?["status"].string == "active", "a disabled rule does not resolve")
         }
     }
 
