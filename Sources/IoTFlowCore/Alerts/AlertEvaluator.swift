@@ -20,6 +20,9 @@ public actor AlertEvaluator {
     private var trackers: [Pair: ThresholdTracker] = [:]
     /// Until when (point time) a rule may not fire again on a device, as last read from the store.
     private var cooldownUntil: [Pair: Int64] = [:]
+    /// Latest evaluated point time of open alerts, not yet stored: written by ``flushValueTimes()`` about once a
+    /// second rather than with every batch, since each would be a write transaction of its own.
+    private var pendingValueTimes: [Int64: (alert: Alert, at: Int64)] = [:]
 
     /// Creates an evaluator over the shared stores.
     public init(_ deps: Dependencies) {
@@ -104,8 +107,8 @@ public actor AlertEvaluator {
             }
         }
         if let current = alert, let lastValueAt, lastValueAt > (current.lastValueAt ?? current.triggeredAt) {
-            // `value` stays the one that fired the alert; only the time of the latest evaluated point moves.
-            try await self.deps.alerts.recordValue(alertID: current.id, value: current.value, at: lastValueAt)
+            let pending = self.pendingValueTimes[current.id]?.at ?? Int64.min
+            if lastValueAt > pending { self.pendingValueTimes[current.id] = (current, lastValueAt) }
         }
     }
 
@@ -146,7 +149,25 @@ public actor AlertEvaluator {
         return opened
     }
 
+    /// Stores the latest evaluated point time of every open alert that moved since the last flush.
+    public func flushValueTimes() async throws {
+        var pending = self.pendingValueTimes
+        self.pendingValueTimes.removeAll()
+        while let (id, entry) = pending.first {
+            do {
+                // `value` stays the one that fired the alert; only the time of the latest evaluated point moves.
+                try await self.deps.alerts.recordValue(alertID: id, value: entry.alert.value, at: entry.at)
+                pending[id] = nil
+            } catch {
+                // Kept for the next flush, unless newer times or a resolution arrived meanwhile.
+                for (id, entry) in pending where self.pendingValueTimes[id] == nil { self.pendingValueTimes[id] = entry }
+                throw error
+            }
+        }
+    }
+
     private func resolve(_ alert: Alert, at timestamp: Int64, value: Double?) async throws {
+        self.pendingValueTimes[alert.id] = nil
         let transition = AlertTransition(alertID: alert.id, to: .resolved, from: [.active, .acknowledged], at: timestamp, resolvedBy: .auto)
         if alert.type == .threshold {
             try await self.deps.alerts.recordValue(alertID: alert.id, value: alert.value, at: timestamp)

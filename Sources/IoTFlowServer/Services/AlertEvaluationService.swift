@@ -84,6 +84,7 @@ final class AlertEvaluationService: Service, Sendable {
     func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.runOfflineChecks() }
+            group.addTask { await self.flushValueTimesEverySecond() }
             await self.evaluateUntilShutdown()
             group.cancelAll()
         }
@@ -100,6 +101,7 @@ final class AlertEvaluationService: Service, Sendable {
             for (deviceID, span) in backlog { await self.catchUp(deviceID: deviceID, start: span.start, end: span.end) }
             self.state.withLock { $0.oldestInFlight = nil }
         }
+        try? await self.evaluator.flushValueTimes()
         // Work still queued at shutdown is evaluated by nobody: the points are stored, and the next points of those
         // devices or the offline check move their alerts.
     }
@@ -156,6 +158,17 @@ final class AlertEvaluationService: Service, Sendable {
             await self.evaluate([TelemetryWrite(deviceID: deviceID, points: points)])
             guard entries.count == query.limit, let last = entries.last?.timestamp else { return }
             resume = last
+        }
+    }
+
+    private func flushValueTimesEverySecond() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            do {
+                try await self.evaluator.flushValueTimes()
+            } catch {
+                self.logger.warning("could not store the latest evaluated times of open alerts; will retry", metadata: ["error": "\(error)"])
+            }
         }
     }
 
