@@ -9416,7 +9416,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"
@@ -9563,7 +9562,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"
@@ -9710,7 +9708,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"

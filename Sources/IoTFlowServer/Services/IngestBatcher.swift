@@ -22,12 +22,15 @@ final class IngestBatcher: TelemetryWriter, Service {
     private let cache: any Cache
     private let logger: Logger
     private let maxBatchPoints: Int
+    /// Streams committed points to WebSocket subscribers (and other instances); nil in tests of the batcher alone.
+    private let live: LiveHub?
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    init(store: any TelemetryStore, devices: any DeviceStore, cache: any Cache, maxBatchPoints: Int, logger: Logger) {
+    init(store: any TelemetryStore, devices: any DeviceStore, cache: any Cache, maxBatchPoints: Int, logger: Logger, live: LiveHub? = nil) {
         self.cache = cache
+        self.live = live
         self.store = store
         self.devices = devices
         self.maxBatchPoints = maxBatchPoints
@@ -108,6 +111,8 @@ final class IngestBatcher: TelemetryWriter, Service {
             AppMetrics.ingestedPoints.increment(by: points)
             if !recordedSeen { await self.markSeen(lastSeen) }
             for pending in batch { pending.waiter.resume() }
+            // Durable and acknowledged: now streams may show it. Only appends to subscriber queues, never waits.
+            self.live?.publish(batch.map(\.write))
             // After the answers: the online set is best effort and must not delay them.
             await self.cache.markOnline(lastSeen)
         } catch  where batch.count > 1 {
