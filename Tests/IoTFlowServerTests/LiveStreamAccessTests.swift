@@ -33,6 +33,18 @@ struct LiveStreamAccessTests {
         }
     }
 
+    @Test("an invalid handshake (no key, another protocol version) is a JSON 400 before anything else")
+    func invalidHandshake() async throws {
+        try await withLiveHub { port, _, api in
+            let owner = try await api.registerUser("alice")
+            let bearer = [("Authorization", "Bearer \(owner.token)")]
+            try await expectRefused(port: port, "/api/v1/alerts/stream", headers: bearer, handshake: "Sec-WebSocket-Version: 13\r\n", 400)
+            let version12 = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 12\r\n"
+            try await expectRefused(port: port, "/api/v1/alerts/stream", headers: bearer, handshake: version12, 400)
+            try await expectRefused(port: port, "/api/v1/alerts/stream", handshake: version12, 400)
+        }
+    }
+
     @Test("another user's device or group is 404, as is another device; unknown ids are 404")
     func invisible() async throws {
         try await withLiveHub { port, _, api in

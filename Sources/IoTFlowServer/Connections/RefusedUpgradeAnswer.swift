@@ -1,15 +1,21 @@
 import HTTPTypes
+import IoTFlowCore
 import NIOCore
 import NIOHTTPTypes
 import Synchronization
 
-/// Sends the router's own answer to a WebSocket upgrade request that was refused (a JSON 401 or 404, say) in place
-/// of the empty 400 that hummingbird-websocket writes for every refused upgrade, so a client learns why before any
-/// upgrade, as on every other route.
+/// Answers a WebSocket upgrade request that is not upgraded the way every other refusal is answered: JSON, before
+/// any upgrade. Added after the HTTP codec of a connection whose first request was not upgraded.
 ///
-/// Added after the HTTP codec of a connection whose first request was not upgraded; does nothing unless the
-/// upgrade decision left an answer in its ``Answer`` box.
-final class RefusedUpgradeAnswer: ChannelOutboundHandler, RemovableChannelHandler {
+/// Two cases need it, both for the first request of a connection:
+/// - the router refused (a JSON 401 or 404, say): hummingbird-websocket writes an empty 400 for every refused
+///   upgrade; this sends the router's own answer, left in the ``Answer`` box by the upgrade decision, instead;
+/// - the handshake itself is invalid (no `Sec-WebSocket-Key`, a `Sec-WebSocket-Version` other than 13): NIO's
+///   upgrader refuses it before asking the router and passes on the request's end without its head, which
+///   Hummingbird would answer by dropping the connection; this answers 400 instead.
+final class RefusedUpgradeAnswer: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
@@ -33,10 +39,33 @@ final class RefusedUpgradeAnswer: ChannelOutboundHandler, RemovableChannelHandle
         }
     }
 
+    /// The body of the answer to an invalid handshake.
+    static let invalidHandshake = JSONWriter.bytes(
+        [
+            "error": "Bad request",
+            "message": "Not a valid WebSocket upgrade request: it needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13.",
+        ]
+    )
+
     private let answer: Answer
+    private var sawHead = false
 
     init(answer: Answer) {
         self.answer = answer
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head:
+            self.sawHead = true
+        case .end where !self.sawHead:
+            self.sawHead = true
+            self.answerInvalidHandshake(context: context)
+            return
+        case .body, .end:
+            break
+        }
+        context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -50,6 +79,18 @@ final class RefusedUpgradeAnswer: ChannelOutboundHandler, RemovableChannelHandle
         replacement.headerFields[.connection] = "close"
         context.write(self.wrapOutboundOut(.head(replacement)), promise: promise)
         if body.readableBytes > 0 { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
+    }
+
+    private func answerInvalidHandshake(context: ChannelHandlerContext) {
+        var head = HTTPResponse(status: .badRequest)
+        head.headerFields[.contentType] = "application/json; charset=utf-8"
+        head.headerFields[.contentLength] = String(Self.invalidHandshake.count)
+        head.headerFields[.connection] = "close"
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(ByteBuffer(bytes: Self.invalidHandshake))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }
 

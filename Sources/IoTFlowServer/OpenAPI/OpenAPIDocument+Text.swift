@@ -9304,19 +9304,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {
@@ -9464,19 +9462,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {
@@ -9610,19 +9606,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {

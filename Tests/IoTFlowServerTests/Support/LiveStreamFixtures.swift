@@ -48,12 +48,14 @@ struct RefusedUpgrade {
 }
 
 /// Sends a WebSocket upgrade request for `path` with `headers` and reads the answer, which must not be an upgrade.
+/// `handshake` are the WebSocket headers (a valid key and version by default).
 func refusedUpgrade(
-    port: Int, _ path: String, headers: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation
+    port: Int, _ path: String, headers: [(String, String)] = [],
+    handshake: String = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> RefusedUpgrade {
     let connection = try await RawConnection.open(port: port)
-    var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + handshake
     for (name, value) in headers { request += "\(name): \(value)\r\n" }
     await connection.send(request + "\r\n")
     // A refused upgrade is answered with `Connection: close`: the whole answer is in once the server closes.
@@ -69,9 +71,15 @@ func refusedUpgrade(
 
 /// Requires a refused upgrade with `status` and the API's JSON error body.
 func expectRefused(
-    port: Int, _ path: String, headers: [(String, String)] = [], _ status: Int, sourceLocation: SourceLocation = #_sourceLocation
+    port: Int, _ path: String, headers: [(String, String)] = [], handshake: String? = nil, _ status: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async throws {
-    let answer = try await refusedUpgrade(port: port, path, headers: headers, sourceLocation: sourceLocation)
+    let answer =
+        if let handshake {
+            try await refusedUpgrade(port: port, path, headers: headers, handshake: handshake, sourceLocation: sourceLocation)
+        } else {
+            try await refusedUpgrade(port: port, path, headers: headers, sourceLocation: sourceLocation)
+        }
     #expect(answer.status == status, "expected \(status) for \(path), got: \(answer.text)", sourceLocation: sourceLocation)
     #expect(answer.text.lowercased().contains("content-type: application/json"), "not JSON: \(answer.text)", sourceLocation: sourceLocation)
     #expect(answer.json?["error"]?.string?.isEmpty == false, "no `error` in \(answer.text)", sourceLocation: sourceLocation)
