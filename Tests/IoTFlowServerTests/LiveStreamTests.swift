@@ -96,6 +96,21 @@ struct LiveStreamTests {
         }
     }
 
+    @Test("the server pings every interval: a client that does not answer is closed, one that answers stays open")
+    func serverPings() async throws {
+        try await withLiveHub({ $0.liveStreams.pingSeconds = 1 }) { port, _, api in
+            let owner = try await api.registerUser("alice")
+            let silent = try await SlowWebSocket.open(
+                port: port, path: "/api/v1/alerts/stream", headers: [("Authorization", "Bearer \(owner.token)")])
+            #expect(silent.head?.hasPrefix("HTTP/1.1 101") == true, "not upgraded: \(silent.head ?? "")")
+            let answering = try await TestStream.open(port: port, "/api/v1/alerts/stream", auth: owner.bearer)
+            try await waitFor("the client that does not answer pings is closed", timeout: .seconds(20)) { silent.isClosed }
+            #expect(silent.pingCount >= 1)
+            #expect(!answering.isEnded, "a client that answers pings was closed")
+            await answering.close()
+        }
+    }
+
     @Test("a client that stops reading loses its oldest messages, is told how many, and never slows the writes")
     func slowConsumer() async throws {
         try await withLiveHub({ $0.liveStreams.queueCapacity = 16 }) { port, _, api in

@@ -56,9 +56,22 @@ final class SlowWebSocket: Sendable {
 
     /// The text frames received after the head so far (a frame still arriving is left out).
     var textFrames: [String] {
+        self.frames.filter { $0.opcode == 0x1 }.map { String(decoding: $0.payload, as: UTF8.self) }
+    }
+
+    /// How many pings the server sent.
+    var pingCount: Int {
+        self.frames.count { $0.opcode == 0x9 }
+    }
+
+    /// Whether the connection is closed.
+    var isClosed: Bool { !self.channel.isActive }
+
+    /// Every whole frame received after the head: its opcode and payload.
+    private var frames: [(opcode: UInt8, payload: ArraySlice<UInt8>)] {
         self.collector.bytes.withLock { bytes in
             guard let start = Self.headEnd(bytes) else { return [] }
-            var texts: [String] = []
+            var frames: [(opcode: UInt8, payload: ArraySlice<UInt8>)] = []
             var index = start
             while bytes.count - index >= 2 {
                 let opcode = bytes[index] & 0x0F
@@ -74,10 +87,10 @@ final class SlowWebSocket: Sendable {
                     offset += 8
                 }
                 guard bytes.count - offset >= length else { break }
-                if opcode == 0x1 { texts.append(String(decoding: bytes[offset..<offset + length], as: UTF8.self)) }
+                frames.append((opcode, bytes[offset..<offset + length]))
                 index = offset + length
             }
-            return texts
+            return frames
         }
     }
 
