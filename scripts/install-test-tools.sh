@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suites use and this machine lacks: PostgreSQL, Redis and curl from Debian's packages
 # (apt-get, as root or through sudo), and the Python test tools (schemathesis, openapi-spec-validator,
-# jsonschema, cassandra-driver for the CQL peer, nx-27017 standing in for MongoDB and pymongo to check it) from PyPI into a virtual environment of the build folder. Test tools only, never part of the
+# jsonschema, cassandra-driver for the CQL peer, nx-27017 standing in for MongoDB and pymongo to check it, websockets to check the live streams with a client the project did not write) from PyPI into a virtual environment of the build folder. Test tools only, never part of the
 # product. Prints the virtual environment's bin folder on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +24,8 @@ if [ "${#packages[@]}" -gt 0 ]; then
 fi
 
 # Pinned so a new release cannot change what CI checks.
-tools=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 jsonschema==4.26.0 cassandra-driver==3.30.1 nx-27017==0.8.1 pymongo==4.20.1)
-if ! "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, jsonschema, cassandra, pymongo' >/dev/null 2>&1 ||
+tools=(schemathesis==4.32.5 openapi-spec-validator==0.9.0 jsonschema==4.26.0 cassandra-driver==3.30.1 nx-27017==0.8.1 pymongo==4.20.1 websockets==17.4)
+if ! "$venv/bin/python" -c 'import schemathesis, openapi_spec_validator, jsonschema, cassandra, pymongo, websockets' >/dev/null 2>&1 ||
     [ ! -x "$venv/bin/nx-27017" ]; then
     echo "install-test-tools: installing ${tools[*]} into $venv" >&2
     python3 -m venv "$venv" >&2

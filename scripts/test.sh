@@ -3,9 +3,9 @@
 # once, starts the throwaway servers the suites need (PostgreSQL and Redis on loopback, nx-27017 standing in for
 # MongoDB, the CQL peer standing in for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, with both, with telemetry in Cassandra (the
-# peer), with events in MongoDB (nx-27017), and on the seed's PostgreSQL + Cassandra + Redis + MongoDB, checks the OpenAPI
-# document, fuzzes a live server with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops
-# the servers on any exit, failure included.
+# peer), with events in MongoDB (nx-27017), and on the seed's PostgreSQL + Cassandra + Redis + MongoDB, checks the live
+# streams of two server instances with the Python websockets client, checks the OpenAPI document, fuzzes a live server
+# with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops the servers on any exit, failure included.
 # Each stage prints its duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,6 +105,9 @@ stage "HTTP suites on the seed's four stores: PostgreSQL registry, Cassandra tel
     swift test --skip-build --disable-xctest --no-parallel --filter IoTFlowServerTests "$@"
 
 stage "CQL peer: no frame from the suites failed the oracle" bash scripts/cql-peer.sh check "$cql_dir"
+
+stage "live streams with the websockets client (two server instances on PostgreSQL + Redis)" \
+    "$tools/python" scripts/live-streams.py --binary "$IOTFLOW_BINARY" --database-url "$IOTFLOW_TEST_DATABASE_URL" --redis-port "$redis_port"
 
 stage "OpenAPI document (3.1 validity, examples against schemas)" "$tools/python" scripts/check-openapi.py
 

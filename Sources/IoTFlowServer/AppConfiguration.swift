@@ -66,6 +66,8 @@ public struct AppConfiguration: Sendable {
     public var bcryptCPUPercent: Int = max(25, System.coreCount * 100 / 8)
     /// Most distinct telemetry keys per device (`IOTFLOW_MAX_KEYS_PER_DEVICE`).
     public var maxKeysPerDevice: Int = 1000
+    /// Queue size, ping interval and access rechecks of the live streams (`IOTFLOW_STREAM_*`).
+    public var liveStreams = LiveStreamSettings()
     /// Turn undocumented answers into 500s naming the mismatch with the OpenAPI document; for tests.
     public var checkContract: Bool = false
 
@@ -109,6 +111,7 @@ public struct AppConfiguration: Sendable {
             config.requestTimeoutSeconds = try EnvironmentValue.integer(timeout, name: "IOTFLOW_REQUEST_TIMEOUT_SECONDS", range: 1...3600)
         }
         config.connectionLimits = try ConnectionLimits.fromEnvironment(environment)
+        config.liveStreams = try LiveStreamSettings.fromEnvironment(environment)
         if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             config.rateLimitPerMinute = try EnvironmentValue.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
         }

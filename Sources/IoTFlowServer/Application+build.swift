@@ -28,16 +28,20 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     var storeConfiguration = configuration.storeConfiguration
     storeConfiguration.clock = clock
     let stores = try await StoreSet.open(configuration: storeConfiguration, logger: logger)
+    let hub = LiveHub(settings: configuration.liveStreams, relay: configuration.redis.map { LiveRelay(settings: $0, logger: logger) }, logger: logger)
     let batcher = IngestBatcher(
-        store: stores.telemetry, devices: stores.devices, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger
+        store: stores.telemetry, devices: stores.devices, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger,
+        live: hub
     )
     let eventWriter = EventWriter(store: stores.events, logger: logger)
     let passwords = BcryptPasswordHasher(
         cost: configuration.bcryptCost, threads: configuration.bcryptThreads, cpuPercent: configuration.bcryptCPUPercent)
+    // Live streams hear of revocations through the cache and of membership changes through the group store.
+    let (cache, groups) = (LiveInvalidatingCache(base: stores.cache, hub: hub), LiveGroupStore(base: stores.groups, hub: hub))
     let deps = Dependencies(
-        accounts: stores.accounts, devices: stores.devices, groups: stores.groups, telemetry: stores.telemetry, cache: stores.cache,
-        events: eventWriter, eventStore: stores.events, alertRules: stores.alertRules, alerts: stores.alerts, passwords: passwords,
-        writer: batcher, clock: clock,
+        accounts: stores.accounts, devices: stores.devices, groups: groups, telemetry: stores.telemetry, cache: cache,
+        events: eventWriter, eventStore: stores.events, alertRules: stores.alertRules, alerts: stores.alerts, liveFeed: hub,
+        passwords: passwords, writer: batcher, clock: clock,
         settings: Settings(
             onlineWindowSeconds: configuration.onlineWindowSeconds, tokenLifetimeSeconds: configuration.tokenLifetimeSeconds,
             rateLimits: RateLimits(
@@ -51,7 +55,7 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
         deps: deps, capacity: configuration.alertQueuePoints, offlineInterval: .seconds(configuration.alertOfflineCheckSeconds), logger: logger)
     batcher.observeCommits { alertEvaluation.enqueue($0) }
     let services = APIServices(deps: deps, health: stores.healthChecker, alertEvaluation: alertEvaluation)
-    let router = buildRouter(services: services, configuration: configuration)
+    let router = buildRouter(services: services, configuration: configuration, hub: hub)
     if configuration.legacyUserHeader {
         logger.warning(
             "IOTFLOW_LEGACY_USER_HEADER is on: X-User-ID is accepted without a password or token. This is insecure; use it only to migrate old clients."
@@ -63,7 +67,7 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed, alert
     // evaluation stops, events are flushed, and the databases (and the bcrypt threads) are closed last.
     return ApplicationParts(
-        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher], prepare: stores.prepare,
+        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher, hub], prepare: stores.prepare,
         logger: logger)
 }
 
@@ -71,7 +75,10 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
 func makeApplication(_ parts: ApplicationParts, configuration: AppConfiguration) -> some ApplicationProtocol {
     var app = Application(
         router: parts.router,
-        server: .limitedHTTP1(limits: configuration.connectionLimits, bodyTimeout: .seconds(Int64(configuration.requestTimeoutSeconds))),
+        server: .limitedHTTP1(
+            limits: configuration.connectionLimits, bodyTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)),
+            webSocket: configuration.liveStreams.webSocketConfiguration, upgrades: parts.router
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "IoTFlow"),
         logger: parts.logger
     )
@@ -83,7 +90,7 @@ func makeApplication(_ parts: ApplicationParts, configuration: AppConfiguration)
 /// Every route of API.md in this build. Middlewares outermost first: metrics count the status clients get,
 /// the contract check (in tests) sees it too, errors become JSON, the deadline turns slow requests into 503,
 /// bodies above 4 MiB are refused on every route, and credentials are resolved once before the handlers.
-func buildRouter(services: APIServices, configuration: AppConfiguration) -> Router<AppRequestContext> {
+func buildRouter(services: APIServices, configuration: AppConfiguration, hub: LiveHub) -> Router<AppRequestContext> {
     AppMetrics.bootstrap()
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware())
@@ -93,12 +100,11 @@ func buildRouter(services: APIServices, configuration: AppConfiguration) -> Rout
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: DeadlineMiddleware(timeout: .seconds(configuration.requestTimeoutSeconds)))
     router.add(middleware: RequestBodyLimitMiddleware())
-    router.add(
-        middleware: AuthenticationMiddleware(
-            accounts: services.accounts, devices: services.devices, adminToken: configuration.adminToken,
-            legacyUserHeaderEnabled: configuration.legacyUserHeader
-        )
+    let authentication = AuthenticationMiddleware(
+        accounts: services.accounts, devices: services.devices, adminToken: configuration.adminToken,
+        legacyUserHeaderEnabled: configuration.legacyUserHeader
     )
+    router.add(middleware: authentication)
     let api = router.group("/api/v1")
     api.addRoutes(AuthController(services: services).routes, atPath: "auth")
     api.addRoutes(UserController(services: services).routes, atPath: "users")
@@ -108,6 +114,7 @@ func buildRouter(services: APIServices, configuration: AppConfiguration) -> Rout
     api.addRoutes(GroupController(services: services).routes, atPath: "groups")
     api.addRoutes(AdminController(services: services).routes, atPath: "admin")
     api.addRoutes(AlertController(services: services).routes, atPath: "alerts")
+    api.addRoutes(LiveStreamController(services: services, hub: hub, access: LiveAccess(services: services, authenticator: authentication)).routes)
     router.addRoutes(HealthController(services: services, startedAt: .now).routes)
     router.addRoutes(MetricsController(services: services).routes)
     router.addRoutes(OpenAPIController().routes)

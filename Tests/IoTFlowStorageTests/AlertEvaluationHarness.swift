@@ -16,7 +16,7 @@ struct AlertEvaluationHarness: Sendable {
         let deps = Dependencies(
             accounts: fixture.accounts, devices: fixture.devices, groups: fixture.groups, telemetry: fixture.telemetry,
             cache: InMemoryCache(), events: DiscardingEventRecorder(), eventStore: fixture.events, alertRules: fixture.alertRules,
-            alerts: fixture.alerts, alertListener: listener, passwords: UnusedPasswordHasher(), writer: DirectWriter(store: fixture.telemetry)
+            alerts: fixture.alerts, liveFeed: listener, passwords: UnusedPasswordHasher(), writer: DirectWriter(store: fixture.telemetry)
         )
         let owner = try await fixture.makeUser("owner")
         let device = try await fixture.makeDevice(owner, "probe")
@@ -47,10 +47,10 @@ struct AlertEvaluationHarness: Sendable {
 }
 
 /// Records every alert announced, as `fire@<s>` and `resolve@<s>` (point time in seconds) plus the alert.
-final class RecordingAlertListener: AlertListener {
+final class RecordingAlertListener: LiveFeed {
     private let log = Mutex<[Alert]>([])
 
-    func alertChanged(_ alert: Alert) {
+    func publish(alert: Alert) {
         self.log.withLock { $0.append(alert) }
     }
 

@@ -18,6 +18,6 @@ struct AlertNotices {
                 type: type, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: alert.userPublicID, deviceID: alert.deviceID, details: details
             )
         )
-        self.deps.alertListener.alertChanged(alert)
+        self.deps.liveFeed.publish(alert: alert)
     }
 }

@@ -19,7 +19,7 @@ public struct Dependencies: Sendable {
     /// Alerts (events role).
     public var alerts: any AlertStore
     /// Told of every alert transition (the live hub).
-    public var alertListener: any AlertListener
+    public var liveFeed: any LiveFeed
     /// Each device's enabled rules, in process.
     public let ruleCache: AlertRuleCache
     /// Password hashing.
@@ -39,7 +39,7 @@ public struct Dependencies: Sendable {
     public init(
         accounts: any AccountStore, devices: any DeviceStore, groups: any GroupStore, telemetry: any TelemetryStore, cache: any Cache,
         events: any EventRecorder, eventStore: any EventStore, alertRules: any AlertRuleStore, alerts: any AlertStore,
-        alertListener: any AlertListener = NoAlertListener(), passwords: any PasswordHasher,
+        liveFeed: any LiveFeed = NoLiveFeed(), passwords: any PasswordHasher,
         writer: any TelemetryWriter, clock: any WallClock = SystemWallClock(), settings: Settings = Settings()
     ) {
         self.accounts = accounts
@@ -51,7 +51,7 @@ public struct Dependencies: Sendable {
         self.eventStore = eventStore
         self.alertRules = alertRules
         self.alerts = alerts
-        self.alertListener = alertListener
+        self.liveFeed = liveFeed
         self.ruleCache = AlertRuleCache(store: alertRules, cache: cache)
         self.passwords = passwords
         self.writer = writer

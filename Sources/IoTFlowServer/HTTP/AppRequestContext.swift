@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public let clientAddress: String
     /// The credentials the request carried, resolved; ``Identity/anonymous`` until the middleware ran.
     public var identity: Identity = .anonymous
+    /// Set while the server decides a WebSocket upgrade request: a stream route that accepts it leaves its handler here.
+    var webSocketUpgrade: WebSocketUpgradeSlot?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

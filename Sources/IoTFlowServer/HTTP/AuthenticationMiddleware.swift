@@ -25,11 +25,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     func identity(of request: Request) async throws -> Identity {
+        try await self.identity(
+            apiKey: request.headers[Self.apiKeyHeader], authorization: request.headers[.authorization],
+            legacyUserID: request.headers[Self.legacyUserHeader]
+        )
+    }
+
+    /// The identity of these header values; live streams call it again while they are open, to notice revocations.
+    func identity(apiKey: String?, authorization: String?, legacyUserID: String?) async throws -> Identity {
         var identity = Identity()
-        if let key = request.headers[Self.apiKeyHeader], !key.isEmpty {
+        if let key = apiKey, !key.isEmpty {
             identity.deviceKey = try await Self.result { try await self.devices.authenticate(apiKey: key) }
         }
-        if let header = request.headers[.authorization] {
+        if let header = authorization {
             let (scheme, credential) = Self.split(header)
             switch scheme {
             case "bearer":
@@ -42,7 +50,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 identity.authorization = .other
             }
         }
-        if self.legacyUserHeaderEnabled, let userID = request.headers[Self.legacyUserHeader] {
+        if self.legacyUserHeaderEnabled, let userID = legacyUserID {
             identity.legacyUser = try await Self.result { try await self.accounts.authenticate(legacyUserID: userID) }
         }
         return identity

@@ -9309,19 +9309,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {
@@ -9421,7 +9419,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"
@@ -9470,19 +9467,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {
@@ -9568,7 +9563,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"
@@ -9617,19 +9611,17 @@ extension OpenAPIDocument {
             "description": "Switching protocols: the connection is a WebSocket carrying JSON text frames (see the description and `StreamServerFrame`).",
             "headers": {
               "Upgrade": {
+                "description": "`websocket`, in any case.",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "websocket"
-                  ]
+                  "pattern": "^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$"
                 }
               },
               "Connection": {
+                "description": "`Upgrade`, in any case (header tokens are case-insensitive).",
                 "schema": {
                   "type": "string",
-                  "enum": [
-                    "Upgrade"
-                  ]
+                  "pattern": "^[Uu][Pp][Gg][Rr][Aa][Dd][Ee]$"
                 }
               },
               "Sec-WebSocket-Accept": {
@@ -9715,7 +9707,6 @@ extension OpenAPIDocument {
             }
           }
         },
-        "x-iotflow-planned": "issue 13",
         "x-iotflow-websocket": {
           "server-frames": {
             "$ref": "#/components/schemas/StreamServerFrame"

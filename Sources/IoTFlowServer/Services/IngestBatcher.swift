@@ -25,13 +25,16 @@ final class IngestBatcher: TelemetryWriter, Service {
     private let cache: any Cache
     private let logger: Logger
     private let maxBatchPoints: Int
+    /// Streams committed points to WebSocket subscribers (and other instances); nil in tests of the batcher alone.
+    private let live: LiveHub?
     private let state = Mutex(State())
     private let observers = Mutex<[CommitObserver]>([])
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    init(store: any TelemetryStore, devices: any DeviceStore, cache: any Cache, maxBatchPoints: Int, logger: Logger) {
+    init(store: any TelemetryStore, devices: any DeviceStore, cache: any Cache, maxBatchPoints: Int, logger: Logger, live: LiveHub? = nil) {
         self.cache = cache
+        self.live = live
         self.store = store
         self.devices = devices
         self.maxBatchPoints = maxBatchPoints
@@ -118,6 +121,8 @@ final class IngestBatcher: TelemetryWriter, Service {
             if !recordedSeen { await self.markSeen(lastSeen) }
             for pending in batch { pending.waiter.resume() }
             let writes = batch.map(\.write)
+            // Durable and acknowledged: now streams may show it. Only appends to subscriber queues, never waits.
+            self.live?.publish(writes)
             for observer in self.observers.withLock({ $0 }) { observer(writes) }
             // After the answers: the online set is best effort and must not delay them.
             await self.cache.markOnline(lastSeen)

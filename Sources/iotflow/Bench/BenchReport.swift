@@ -107,10 +107,12 @@ struct ScenarioResult: Sendable, Codable {
     var pointsStored: Int?
     /// A correctness check of the answer made before the measured run (reads).
     var check: String?
+    /// Live stream subscribers held open during the scenario (`--stream-subscribers`) and what they received.
+    var streams: StreamLatencyRecorder.Figures?
 
     // Explicit keys for the unit-suffixed names (see MachineFacts.CodingKeys).
     enum CodingKeys: String, CodingKey {
-        case name, summary, kind, connections, seconds, requests, statuses, errors, check
+        case name, summary, kind, connections, seconds, requests, statuses, errors, check, streams
         case requestsPerSecond = "requests_per_second"
         case pointsPerRequest = "points_per_request"
         case pointsPerSecond = "points_per_second"
@@ -177,6 +179,7 @@ extension BenchReport {
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
+        lines.append(contentsOf: self.renderStreams())
         lines.append("")
         for scenario in self.scenarios {
             lines.append("\(scenario.name): \(scenario.summary)")
@@ -191,6 +194,35 @@ extension BenchReport {
         }
         for warning in self.warnings { lines.append("WARNING: \(warning)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The live stream figures of the scenarios that held subscribers, as a second table (nothing without any).
+    private func renderStreams() -> [String] {
+        let scenarios = self.scenarios.filter { $0.streams != nil }
+        guard !scenarios.isEmpty else { return [] }
+        let header = ["scenario", "subscribers", "frames/s", "dropped", "before 201", "p50 ms", "p95 ms", "p99 ms", "max ms"]
+        var rows: [[String]] = [header]
+        for scenario in scenarios {
+            guard let streams = scenario.streams else { continue }
+            let latency = streams.latencyMs
+            rows.append([
+                scenario.name, String(streams.subscribers), Self.format(streams.framesPerSecond, 0), String(streams.dropped),
+                String(streams.beforeAcknowledgement), streams.frames == 0 ? "" : Self.format(latency.p50, 2),
+                streams.frames == 0 ? "" : Self.format(latency.p95, 2), streams.frames == 0 ? "" : Self.format(latency.p99, 2),
+                streams.frames == 0 ? "" : Self.format(latency.max, 2),
+            ])
+        }
+        var lines = ["", "live streams: frames received by the subscribers, delivery latency from the write's 201 to its frame"]
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            let cells = row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 ? cell + padding : padding + cell
+            }
+            lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        return lines
     }
 
     /// The report as one JSON document (snake_case keys).

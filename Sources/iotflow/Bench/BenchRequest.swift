@@ -37,6 +37,13 @@ protocol BenchRequestSource {
     mutating func next() -> BenchRequest
     /// Points of telemetry each request carries (0 for reads).
     var pointsPerRequest: Int { get }
+    /// The last request was answered 2xx at `at`.
+    mutating func acknowledged(at: NIODeadline)
+}
+
+extension BenchRequestSource {
+    /// Most sources do not care when their requests were answered.
+    mutating func acknowledged(at: NIODeadline) {}
 }
 
 /// Sends the same request again and again (reads and the no-op route).
@@ -58,12 +65,22 @@ struct TelemetryWriteSource: BenchRequestSource {
     let batchSize: Int
     /// Timestamp (epoch ms) of the next point.
     var nextTimestamp: Int64
+    /// Where acknowledged single points are reported, with the device that wrote them (stream latency).
+    let streams: (recorder: StreamLatencyRecorder, deviceID: Int64)?
     private let allocator = ByteBufferAllocator()
 
-    init(template: BenchRequest, batchSize: Int, firstTimestamp: Int64) {
+    init(template: BenchRequest, batchSize: Int, firstTimestamp: Int64, streams: (recorder: StreamLatencyRecorder, deviceID: Int64)? = nil) {
         self.template = template
         self.batchSize = batchSize
         self.nextTimestamp = firstTimestamp
+        self.streams = streams
+    }
+
+    /// A single point's write was answered: its frame's latency counts from now. (One request is in flight per
+    /// connection, so the answer is to the point sent last.)
+    mutating func acknowledged(at: NIODeadline) {
+        guard self.batchSize == 1, let streams else { return }
+        streams.recorder.acknowledged(deviceID: streams.deviceID, timestamp: self.nextTimestamp - 1, at: at)
     }
 
     var pointsPerRequest: Int { self.batchSize }

@@ -97,6 +97,7 @@ final class ClosedLoopHandler: ChannelInboundHandler {
         self.tally.statuses[self.status, default: 0] += 1
         if success {
             self.tally.acknowledged += 1
+            self.source.acknowledged(at: now)
         } else if self.tally.firstError == nil {
             let text = self.errorBody.map { String(buffer: $0) } ?? ""
             self.tally.firstError = "\(self.status) \(text.prefix(300))"

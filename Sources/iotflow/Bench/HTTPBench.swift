@@ -48,6 +48,23 @@ struct HTTPBench: AsyncParsableCommand {
     @Option(name: .long, help: "Event-loop threads of the load generator.")
     var clientThreads = 1
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run write-single once per count, each with that many live stream subscribers open on the written devices (e.g. 0,100,1000).",
+            discussion: "Reports stream frames/s, dropped messages and the delivery latency from each write's 201 to its frame."
+        )
+    )
+    var streamSubscribers: String?
+
+    /// The counts of `--stream-subscribers`.
+    var streamSubscriberCounts: [Int]? {
+        self.streamSubscribers.map { Self.selection($0).compactMap { Int($0) } }
+    }
+
+    @Option(name: .long, help: "Stream subscribers held open during the write-single-rules scenarios (default 0).")
+    var rulesStreamSubscribers = 0
+
     @Flag(name: .long, help: "Print one JSON document on standard output instead of the table.")
     var json = false
 
@@ -57,6 +74,12 @@ struct HTTPBench: AsyncParsableCommand {
         }
         guard self.duration > 0, self.warmup >= 0 else { throw ValidationError("--duration must be positive and --warmup not negative") }
         guard self.clientThreads >= 1 else { throw ValidationError("--client-threads must be at least 1") }
+        if let streamSubscribers {
+            let counts = Self.selection(streamSubscribers)
+            guard !counts.isEmpty, counts.count <= 6, counts.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
+                throw ValidationError("--stream-subscribers takes one to six comma-separated counts, e.g. 0,100,1000")
+            }
+        }
         if let only {
             let unknown = Self.selection(only).filter { !Self.scenarioNames.contains($0) }
             guard unknown.isEmpty else {
@@ -180,6 +203,8 @@ struct HTTPBench: AsyncParsableCommand {
             )
         }
         var writePeak: Int?
+        // The stream subscribers' own thread, apart from the write connections'.
+        let streamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         for (index, batch) in [1, 100, 1000].enumerated() {
             let name = batch == 1 ? "write-single" : "write-batch-\(batch)"
             guard selected.contains(name) else { continue }
@@ -187,40 +212,75 @@ struct HTTPBench: AsyncParsableCommand {
                 batch == 1
                 ? "POST /api/v1/telemetry {\"data\":{\"temperature\":21.5,\"humidity\":40},\"timestamp\":<ms>}, one device per connection"
                 : "POST /api/v1/telemetry {\"points\":[…\(batch) points…]}, distinct timestamps, one device per connection"
-            let firstTimestamp = session.writeDay(index)
-            let result = try await runner.http(
-                name: name, summary: summary, connections: self.connections, pointsPerRequest: batch, verifyDay: firstTimestamp
-            ) { connection in
-                TelemetryWriteSource(
-                    template: BenchSession.telemetryPost(authority: generator.authority, key: session.devices[connection].key), batchSize: batch,
-                    firstTimestamp: firstTimestamp
-                )
+            // write-single runs once per --stream-subscribers count, each on a day of its own.
+            let subscriberCounts: [Int?] = batch == 1 ? (self.streamSubscriberCounts.map { $0.map(Optional.some) } ?? [nil]) : [nil]
+            for (run, subscriberCount) in subscriberCounts.enumerated() {
+                let firstTimestamp = session.writeDay(run == 0 ? index : 3 + run)
+                let recorder = subscriberCount.map { _ in StreamLatencyRecorder() }
+                var subscribers: StreamSubscribers?
+                if let subscriberCount, let recorder, subscriberCount > 0 {
+                    Bench.progress("\(name): opening \(subscriberCount) stream subscribers on the \(session.devices.count) written devices")
+                    subscribers = try await StreamSubscribers.open(
+                        count: subscriberCount, devices: session.devices, host: host, port: port, group: streamGroup, recorder: recorder)
+                }
+                let start = NIODeadline.now() + TimeAmount(runner.warmup)
+                recorder?.measure(from: start, until: start + TimeAmount(runner.duration))
+                var result = try await runner.http(
+                    name: subscriberCount.map { $0 > 0 ? "\(name)+\($0)s" : name } ?? name,
+                    summary: summary + (subscriberCount.map { ", \($0) stream subscribers (X-API-Key) spread over the devices" } ?? ""),
+                    connections: self.connections, pointsPerRequest: batch, verifyDay: firstTimestamp
+                ) { connection in
+                    let device = session.devices[connection]
+                    return TelemetryWriteSource(
+                        template: BenchSession.telemetryPost(authority: generator.authority, key: device.key), batchSize: batch,
+                        firstTimestamp: firstTimestamp, streams: recorder.map { ($0, Int64(device.id)) }
+                    )
+                }
+                await subscribers?.close()
+                if let subscriberCount, let recorder {
+                    result.streams = recorder.figures(subscribers: subscriberCount, seconds: runner.duration.seconds)
+                }
+                report.scenarios.append(result)
+                writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
             }
-            report.scenarios.append(result)
-            writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
         }
         // The single-write load again with alert rules on every written device: one rule that fires once and stays
-        // active (its alert's last value time moves with every point), the others evaluated on every point, never firing.
+        // active (its alert's last value time moves with every point), the others evaluated on every point, never firing;
+        // with --rules-stream-subscribers, that many stream subscribers are open meanwhile.
         var rulesPerDevice = 0
-        for (index, rules) in [(3, 10), (4, 100)] {
+        for (index, rules) in [(8, 10), (9, 100)] {
             let name = "write-single-rules-\(rules)"
             guard selected.contains(name) else { continue }
             try await session.addAlertRules(from: rulesPerDevice, to: rules)
             rulesPerDevice = rules
             Bench.progress("\(rules) alert rules on each of \(session.devices.count) devices")
             let firstTimestamp = session.writeDay(index)
-            let result = try await runner.http(
-                name: name, summary: "write-single with \(rules) alert rules on each written device (one firing, the rest never)",
+            let recorder = self.rulesStreamSubscribers > 0 ? StreamLatencyRecorder() : nil
+            var subscribers: StreamSubscribers?
+            if let recorder {
+                subscribers = try await StreamSubscribers.open(
+                    count: self.rulesStreamSubscribers, devices: session.devices, host: host, port: port, group: streamGroup, recorder: recorder)
+            }
+            let start = NIODeadline.now() + TimeAmount(runner.warmup)
+            recorder?.measure(from: start, until: start + TimeAmount(runner.duration))
+            var result = try await runner.http(
+                name: name + (recorder != nil ? "+\(self.rulesStreamSubscribers)s" : ""),
+                summary: "write-single with \(rules) alert rules on each written device (one firing, the rest never)"
+                    + (recorder != nil ? ", \(self.rulesStreamSubscribers) stream subscribers" : ""),
                 connections: self.connections, pointsPerRequest: 1, verifyDay: firstTimestamp
             ) { connection in
-                TelemetryWriteSource(
-                    template: BenchSession.telemetryPost(authority: generator.authority, key: session.devices[connection].key), batchSize: 1,
-                    firstTimestamp: firstTimestamp
+                let device = session.devices[connection]
+                return TelemetryWriteSource(
+                    template: BenchSession.telemetryPost(authority: generator.authority, key: device.key), batchSize: 1,
+                    firstTimestamp: firstTimestamp, streams: recorder.map { ($0, Int64(device.id)) }
                 )
             }
+            await subscribers?.close()
+            if let recorder { result.streams = recorder.figures(subscribers: self.rulesStreamSubscribers, seconds: runner.duration.seconds) }
             report.scenarios.append(result)
             writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
         }
+        try? await streamGroup.shutdownGracefully()
         let hwmAfterWrites = writePeak != nil ? sampler?.reading.highWaterMark : nil
         if selected.contains("latest") {
             let probe = try await session.client.send(

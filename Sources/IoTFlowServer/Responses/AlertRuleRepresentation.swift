@@ -54,45 +54,6 @@ struct AlertRuleRepresentation: ResponseEncodable, Sendable {
     }
 }
 
-/// An alert as answers and streams show it (API.md "alert"); absent fields are `null`.
-struct AlertRepresentation: ResponseEncodable, Sendable {
-    let alert: Alert
-
-    init(_ alert: Alert) {
-        self.alert = alert
-    }
-
-    private enum Keys: String, CodingKey {
-        case id, ruleID = "rule_id", ruleName = "rule_name", type, deviceID = "device_id", deviceName = "device_name", userID = "user_id", key
-        case comparison = "operator", threshold, value, severity, status, message, triggeredAt = "triggered_at", lastValueAt = "last_value_at"
-        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at", resolvedBy = "resolved_by", note
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(self.alert.id, forKey: .id)
-        try container.encode(self.alert.ruleID, forKey: .ruleID)
-        try container.encode(self.alert.ruleName, forKey: .ruleName)
-        try container.encode(self.alert.type.rawValue, forKey: .type)
-        try container.encode(self.alert.deviceID, forKey: .deviceID)
-        try container.encode(self.alert.deviceName, forKey: .deviceName)
-        try container.encode(self.alert.userPublicID, forKey: .userID)
-        try container.encode(self.alert.key, forKey: .key)
-        try container.encode(self.alert.comparison?.rawValue, forKey: .comparison)
-        try container.encode(JSONNumber(self.alert.threshold), forKey: .threshold)
-        try container.encode(JSONNumber(self.alert.value), forKey: .value)
-        try container.encode(self.alert.severity.rawValue, forKey: .severity)
-        try container.encode(self.alert.status.rawValue, forKey: .status)
-        try container.encode(self.alert.message, forKey: .message)
-        try container.encode(Timestamp(self.alert.triggeredAt), forKey: .triggeredAt)
-        try container.encode(Timestamp(self.alert.lastValueAt), forKey: .lastValueAt)
-        try container.encode(Timestamp(self.alert.acknowledgedAt), forKey: .acknowledgedAt)
-        try container.encode(Timestamp(self.alert.resolvedAt), forKey: .resolvedAt)
-        try container.encode(self.alert.resolvedBy?.rawValue, forKey: .resolvedBy)
-        try container.encode(self.alert.note, forKey: .note)
-    }
-}
-
 /// `GET /alerts/summary`.
 struct AlertSummaryResponse: ResponseEncodable, Sendable {
     struct TopDevice: ResponseEncodable, Sendable {

@@ -1,0 +1,144 @@
+import IoTFlowStorage
+import Logging
+import NIOCore
+import NIOPosix
+import RedisNIO
+import Synchronization
+
+/// Carries live messages between the instances sharing a Redis (`REDIS_HOST`): what this instance publishes goes
+/// out on one pub/sub channel (`<IOTFLOW_REDIS_PREFIX>live`), and what the others publish comes back to this
+/// instance's hub. Each message names its sender, so an instance skips its own: its streams already had it.
+///
+/// Publishing only appends to a bounded outbox that the relay's task sends in order, so a slow or unreachable
+/// Redis never slows or fails a write; while Redis is down, streams get what this instance publishes and the
+/// outbox drops its oldest messages. After the channel is heard again, every stream's access is checked anew,
+/// since a revocation may have been missed.
+final class LiveRelay: Sendable {
+    private struct State {
+        var failing = false
+        var dropped = 0
+        var subscribedBefore = false
+    }
+
+    /// Messages waiting for Redis at most; beyond, the oldest are dropped.
+    static let outboxCapacity = 10_000
+    /// How long after a relayed change its streams are checked a second time.
+    static let cacheSettleDelay = Duration.seconds(1)
+
+    private let client: RedisClient
+    private let channel: String
+    /// This process's name on the channel.
+    let instance = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    private let logger: Logger
+    private let outbox: AsyncStream<LiveRelayMessage>
+    private let outboxInput: AsyncStream<LiveRelayMessage>.Continuation
+    private let state = Mutex(State())
+
+    /// A relay over the Redis of `settings`, on its own connections (the cache's stay free for lookups).
+    init(settings: RedisSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+        var configuration = RedisConfiguration(host: settings.host, port: settings.port)
+        configuration.password = settings.password
+        configuration.database = settings.database
+        configuration.connectionCount = 1
+        self.client = RedisClient(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.channel = settings.keyPrefix + "live"
+        self.logger = logger
+        (self.outbox, self.outboxInput) = AsyncStream.makeStream(of: LiveRelayMessage.self, bufferingPolicy: .bufferingNewest(Self.outboxCapacity))
+    }
+
+    /// Queues a message for the other instances; never waits.
+    func publish(_ message: LiveRelayMessage) {
+        if case .dropped = self.outboxInput.yield(message) {
+            self.state.withLock { $0.dropped += 1 }
+        }
+    }
+
+    /// Connects, sends the outbox and delivers what the other instances publish to `hub`, until cancelled (every
+    /// loop below ends with the task: the client's, the subscription's and those over the two streams).
+    func run(into hub: LiveHub) async {
+        let (rechecks, recheckInput) = AsyncStream.makeStream(of: [LiveSubject]?.self)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                do {
+                    try await self.client.run()
+                } catch {
+                    self.logger.error("live relay: redis client stopped", metadata: ["error": "\(error)"])
+                }
+            }
+            group.addTask { await self.send() }
+            group.addTask { await self.listen(into: hub, rechecks: recheckInput) }
+            // Access checks read the stores; run them beside the listener so relayed points are not held up.
+            group.addTask {
+                await withDiscardingTaskGroup { checks in
+                    for await subjects in rechecks {
+                        guard let subjects else {
+                            await hub.recheckAll()
+                            continue
+                        }
+                        await hub.recheck(subjects)
+                        // This instance's cache hears of the same change on another connection and may not have
+                        // dropped its copy yet: look again once it surely has.
+                        checks.addTask {
+                            try? await Task.sleep(for: Self.cacheSettleDelay)
+                            await hub.recheck(subjects)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func send() async {
+        for await message in self.outbox {
+            guard let text = message.text(instance: self.instance) else { continue }
+            do {
+                _ = try await self.client.publish(channel: self.channel, message: text)
+                let recovered = self.state.withLock { state -> Int? in
+                    guard state.failing else { return nil }
+                    state.failing = false
+                    defer { state.dropped = 0 }
+                    return state.dropped
+                }
+                if let recovered {
+                    self.logger.info("live relay: publishing to Redis again", metadata: ["dropped": "\(recovered)"])
+                }
+            } catch {
+                let first = self.state.withLock { state -> Bool in
+                    state.dropped += 1
+                    defer { state.failing = true }
+                    return !state.failing
+                }
+                if first {
+                    self.logger.warning(
+                        "live relay: cannot publish to Redis; streams on other instances miss this one's messages until it is back",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func listen(into hub: LiveHub, rechecks: AsyncStream<[LiveSubject]?>.Continuation) async {
+        for await event in self.client.subscribe(to: [self.channel]) {
+            switch event {
+            case .subscribed:
+                let again = self.state.withLock { state -> Bool in
+                    defer { state.subscribedBefore = true }
+                    return state.subscribedBefore
+                }
+                if again { self.logger.info("live relay: listening to Redis again") }
+                // Changes published while this instance was not listening were missed.
+                rechecks.yield(nil)
+            case .disconnected(let error):
+                self.logger.debug("live relay: subscription lost", metadata: ["error": "\(error)"])
+            case .message(_, let payload):
+                guard let (instance, message) = LiveRelayMessage.parse(payload), instance != self.instance else { continue }
+                switch message {
+                case .frames(let devices): hub.deliver(points: devices)
+                case .alert(let frame, let deviceID, let owner): hub.deliver(alertFrame: frame, deviceID: deviceID, ownerPublicID: owner)
+                case .changes(let subjects): rechecks.yield(subjects)
+                case .points: break
+                }
+            }
+        }
+    }
+}
