@@ -131,7 +131,9 @@ final class LiveRelay: Sendable {
             case .disconnected(let error):
                 self.logger.debug("live relay: subscription lost", metadata: ["error": "\(error)"])
             case .message(_, let payload):
-                guard let (instance, message) = LiveRelayMessage.parse(payload), instance != self.instance else { continue }
+                guard LiveRelayMessage.sender(of: payload) != Substring(self.instance), let (_, message) = LiveRelayMessage.parse(payload) else {
+                    continue
+                }
                 switch message {
                 case .frames(let devices): hub.deliver(points: devices)
                 case .alert(let frame, let deviceID, let owner): hub.deliver(alertFrame: frame, deviceID: deviceID, ownerPublicID: owner)

@@ -41,6 +41,11 @@ enum LiveRelayMessage: Sendable {
         return text
     }
 
+    /// The sending instance of a message, read without the rest (an instance skips its own messages unread).
+    static func sender(of text: String) -> Substring? {
+        text.firstIndex(of: "\n").map { text[..<$0] }
+    }
+
     /// Reads a message: the sending instance and what it said; nil for anything malformed.
     static func parse(_ text: String) -> (instance: Substring, message: LiveRelayMessage)? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
