@@ -131,6 +131,12 @@ struct LiveHubTests {
             return
         }
         #expect(read == subjects)
+        let hello = try #require(LiveRelayMessage.hello.text(instance: "i"))
+        guard case .hello = try #require(LiveRelayMessage.parse(hello)).message else {
+            Issue.record("not a hello: \(hello)")
+            return
+        }
+        #expect(LiveRelayMessage.sender(of: hello) == "i")
         for malformed in ["", "i", "i\nx\n1", "i\np\nnot-a-number\t{}", "i\nc\nz:1"] {
             #expect(LiveRelayMessage.parse(malformed) == nil, "\(malformed.debugDescription) was read")
         }

@@ -154,6 +154,8 @@ final class LiveHub: LiveFeed, Service {
         self.relay?.publish(.points(writes))
     }
 
+    /// Sends an alert (fired, acknowledged or resolved) to the streams of its device and of the groups holding it,
+    /// to its owner's and admins' alert streams, here and on the other instances. Returns at once.
     func publish(alert: Alert) {
         let frame = LiveFrame.alert(alert)
         self.deliver(alertFrame: frame, deviceID: alert.deviceID, ownerPublicID: alert.userPublicID)

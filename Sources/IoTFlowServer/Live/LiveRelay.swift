@@ -13,17 +13,24 @@ import Synchronization
 /// Redis never slows or fails a write; while Redis is down, streams get what this instance publishes and the
 /// outbox drops its oldest messages. After the channel is heard again, every stream's access is checked anew,
 /// since a revocation may have been missed.
+///
+/// Points, the bulk of the traffic, are published only while another instance listens on the channel (`PUBSUB
+/// NUMSUB`, every two seconds, and at once when another instance says hello on starting to listen), so a single
+/// instance with Redis does not pay for encoding and sending every point to itself.
 final class LiveRelay: Sendable {
     private struct State {
         var failing = false
         var dropped = 0
         var subscribedBefore = false
+        var othersListening = false
     }
 
     /// Messages waiting for Redis at most; beyond, the oldest are dropped.
     static let outboxCapacity = 10_000
     /// How long after a relayed change its streams are checked a second time.
     static let cacheSettleDelay = Duration.seconds(1)
+    /// How often the relay asks Redis whether other instances listen.
+    static let listenerCheckInterval = Duration.seconds(2)
 
     private let client: RedisClient
     private let channel: String
@@ -46,8 +53,9 @@ final class LiveRelay: Sendable {
         (self.outbox, self.outboxInput) = AsyncStream.makeStream(of: LiveRelayMessage.self, bufferingPolicy: .bufferingNewest(Self.outboxCapacity))
     }
 
-    /// Queues a message for the other instances; never waits.
+    /// Queues a message for the other instances; never waits. Points are left out while no other instance listens.
     func publish(_ message: LiveRelayMessage) {
+        if case .points = message, !self.state.withLock({ $0.othersListening }) { return }
         if case .dropped = self.outboxInput.yield(message) {
             self.state.withLock { $0.dropped += 1 }
         }
@@ -66,6 +74,7 @@ final class LiveRelay: Sendable {
                 }
             }
             group.addTask { await self.send() }
+            group.addTask { await self.countListeners() }
             group.addTask { await self.listen(into: hub, rechecks: recheckInput) }
             // Access checks read the stores; run them beside the listener so relayed points are not held up.
             group.addTask {
@@ -117,6 +126,23 @@ final class LiveRelay: Sendable {
         }
     }
 
+    /// Keeps `othersListening` current: more than one subscriber on the channel means another instance.
+    private func countListeners() async {
+        while !Task.isCancelled {
+            if let reply = try? await self.client.send(RedisCommand("PUBSUB", ["NUMSUB", self.channel])) {
+                let count = Self.subscriberCount(reply)
+                self.state.withLock { $0.othersListening = count > 1 }
+            }
+            try? await Task.sleep(for: Self.listenerCheckInterval)
+        }
+    }
+
+    /// The count in a `PUBSUB NUMSUB` reply for one channel: `[channel, count]`, or a map under RESP3.
+    static func subscriberCount(_ reply: RESPValue) -> Int64 {
+        if case .map(let entries) = reply { return entries.first?.value.integer ?? 0 }
+        return reply.array?.last?.integer ?? 0
+    }
+
     private func listen(into hub: LiveHub, rechecks: AsyncStream<[LiveSubject]?>.Continuation) async {
         for await event in self.client.subscribe(to: [self.channel]) {
             switch event {
@@ -128,15 +154,20 @@ final class LiveRelay: Sendable {
                 if again { self.logger.info("live relay: listening to Redis again") }
                 // Changes published while this instance was not listening were missed.
                 rechecks.yield(nil)
+                self.publish(.hello)
             case .disconnected(let error):
                 self.logger.debug("live relay: subscription lost", metadata: ["error": "\(error)"])
             case .message(_, let payload):
-                guard let (instance, message) = LiveRelayMessage.parse(payload), instance != self.instance else { continue }
+                guard LiveRelayMessage.sender(of: payload) != Substring(self.instance), let (_, message) = LiveRelayMessage.parse(payload) else {
+                    continue
+                }
+                // Another instance published: it listens too.
+                self.state.withLock { $0.othersListening = true }
                 switch message {
                 case .frames(let devices): hub.deliver(points: devices)
                 case .alert(let frame, let deviceID, let owner): hub.deliver(alertFrame: frame, deviceID: deviceID, ownerPublicID: owner)
                 case .changes(let subjects): rechecks.yield(subjects)
-                case .points: break
+                case .points, .hello: break
                 }
             }
         }

@@ -8,6 +8,7 @@ import IoTFlowCore
 /// <instance>\np\n<device id>\t<frame>\n…     committed points, one frame per point
 /// <instance>\na\n<device id>\t<owner public id>\t<frame>   an alert
 /// <instance>\nc\n<subject>\n…                  access changes (LiveSubject.text)
+/// <instance>\nh\n                             an instance started listening
 /// ```
 enum LiveRelayMessage: Sendable {
     /// Committed writes, turned into frames by the relay's task rather than by the publisher.
@@ -18,6 +19,8 @@ enum LiveRelayMessage: Sendable {
     case alert(frame: String, deviceID: Int64, ownerPublicID: String)
     /// Access changes.
     case changes([LiveSubject])
+    /// The sender started listening (so the others publish points again).
+    case hello
 
     /// The text published for `instance`; nil when there is nothing to send (writes without stored values).
     func text(instance: String) -> String? {
@@ -37,8 +40,15 @@ enum LiveRelayMessage: Sendable {
             guard !subjects.isEmpty else { return nil }
             text += "\nc"
             for subject in subjects { text += "\n\(subject.text)" }
+        case .hello:
+            text += "\nh\n"
         }
         return text
+    }
+
+    /// The sending instance of a message, read without the rest (an instance skips its own messages unread).
+    static func sender(of text: String) -> Substring? {
+        text.firstIndex(of: "\n").map { text[..<$0] }
     }
 
     /// Reads a message: the sending instance and what it said; nil for anything malformed.
@@ -63,6 +73,8 @@ enum LiveRelayMessage: Sendable {
             let fields = body.joined(separator: "\n").split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3, let deviceID = Int64(fields[0]) else { return nil }
             return (lines[0], .alert(frame: String(fields[2]), deviceID: deviceID, ownerPublicID: String(fields[1])))
+        case "h":
+            return (lines[0], .hello)
         case "c":
             let subjects = body.compactMap { LiveSubject(text: $0) }
             guard subjects.count == body.count else { return nil }

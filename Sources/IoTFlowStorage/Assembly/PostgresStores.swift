@@ -89,9 +89,11 @@ struct PartitionMaintenance: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        // A cancelled task (a service group torn down without a graceful shutdown) must stop too: its sleep
+        // returns at once, and the loop would otherwise run the partition queries back to back.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(12 * 3600)) }
-            guard !Task.isShuttingDownGracefully else { return }
+            guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
             do {
                 try await self.database.ensurePartitions(now: self.clock.nowMilliseconds(), logger: self.logger)
             } catch {
