@@ -62,7 +62,7 @@ struct HTTPBench: AsyncParsableCommand {
         self.streamSubscribers.map { Self.selection($0).compactMap { Int($0) } }
     }
 
-    @Option(name: .long, help: "Stream subscribers held open during the write-single-rules scenarios (default 0).")
+    @Option(name: .long, help: "Also run each write-single-rules scenario with this many stream subscribers open (default 0: only without).")
     var rulesStreamSubscribers = 0
 
     @Flag(name: .long, help: "Print one JSON document on standard output instead of the table.")
@@ -248,37 +248,40 @@ struct HTTPBench: AsyncParsableCommand {
         // active (its alert's last value time moves with every point), the others evaluated on every point, never firing;
         // with --rules-stream-subscribers, that many stream subscribers are open meanwhile.
         var rulesPerDevice = 0
-        for (index, rules) in [(8, 10), (9, 100)] {
+        for (days, rules) in [([8, 6], 10), ([9, 7], 100)] {
             let name = "write-single-rules-\(rules)"
             guard selected.contains(name) else { continue }
             try await session.addAlertRules(from: rulesPerDevice, to: rules)
             rulesPerDevice = rules
             Bench.progress("\(rules) alert rules on each of \(session.devices.count) devices")
-            let firstTimestamp = session.writeDay(index)
-            let recorder = self.rulesStreamSubscribers > 0 ? StreamLatencyRecorder() : nil
-            var subscribers: StreamSubscribers?
-            if let recorder {
-                subscribers = try await StreamSubscribers.open(
-                    count: self.rulesStreamSubscribers, devices: session.devices, host: host, port: port, group: streamGroup, recorder: recorder)
+            let subscriberCounts = self.rulesStreamSubscribers > 0 ? [0, self.rulesStreamSubscribers] : [0]
+            for (index, subscriberCount) in zip(days, subscriberCounts) {
+                let firstTimestamp = session.writeDay(index)
+                let recorder = subscriberCount > 0 ? StreamLatencyRecorder() : nil
+                var subscribers: StreamSubscribers?
+                if let recorder {
+                    subscribers = try await StreamSubscribers.open(
+                        count: subscriberCount, devices: session.devices, host: host, port: port, group: streamGroup, recorder: recorder)
+                }
+                let start = NIODeadline.now() + TimeAmount(runner.warmup)
+                recorder?.measure(from: start, until: start + TimeAmount(runner.duration))
+                var result = try await runner.http(
+                    name: name + (subscriberCount > 0 ? "+\(subscriberCount)s" : ""),
+                    summary: "write-single with \(rules) alert rules on each written device (one firing, the rest never)"
+                        + (subscriberCount > 0 ? ", \(subscriberCount) stream subscribers" : ""),
+                    connections: self.connections, pointsPerRequest: 1, verifyDay: firstTimestamp
+                ) { connection in
+                    let device = session.devices[connection]
+                    return TelemetryWriteSource(
+                        template: BenchSession.telemetryPost(authority: generator.authority, key: device.key), batchSize: 1,
+                        firstTimestamp: firstTimestamp, streams: recorder.map { ($0, Int64(device.id)) }
+                    )
+                }
+                await subscribers?.close()
+                if let recorder { result.streams = recorder.figures(subscribers: subscriberCount, seconds: runner.duration.seconds) }
+                report.scenarios.append(result)
+                writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
             }
-            let start = NIODeadline.now() + TimeAmount(runner.warmup)
-            recorder?.measure(from: start, until: start + TimeAmount(runner.duration))
-            var result = try await runner.http(
-                name: name + (recorder != nil ? "+\(self.rulesStreamSubscribers)s" : ""),
-                summary: "write-single with \(rules) alert rules on each written device (one firing, the rest never)"
-                    + (recorder != nil ? ", \(self.rulesStreamSubscribers) stream subscribers" : ""),
-                connections: self.connections, pointsPerRequest: 1, verifyDay: firstTimestamp
-            ) { connection in
-                let device = session.devices[connection]
-                return TelemetryWriteSource(
-                    template: BenchSession.telemetryPost(authority: generator.authority, key: device.key), batchSize: 1,
-                    firstTimestamp: firstTimestamp, streams: recorder.map { ($0, Int64(device.id)) }
-                )
-            }
-            await subscribers?.close()
-            if let recorder { result.streams = recorder.figures(subscribers: self.rulesStreamSubscribers, seconds: runner.duration.seconds) }
-            report.scenarios.append(result)
-            writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
         }
         try? await streamGroup.shutdownGracefully()
         let hwmAfterWrites = writePeak != nil ? sampler?.reading.highWaterMark : nil
