@@ -28,7 +28,11 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     var storeConfiguration = configuration.storeConfiguration
     storeConfiguration.clock = clock
     let stores = try await StoreSet.open(configuration: storeConfiguration, logger: logger)
-    let hub = LiveHub(settings: configuration.liveStreams, relay: configuration.redis.map { LiveRelay(settings: $0, logger: logger) }, logger: logger)
+    // Across instances through the cache's Redis, when there is one.
+    let relay = configuration.redis.flatMap { redis in
+        (stores.cache as? RedisCache).map { LiveRelay(client: $0.client, keyPrefix: redis.keyPrefix, logger: logger) }
+    }
+    let hub = LiveHub(settings: configuration.liveStreams, relay: relay, logger: logger)
     let batcher = IngestBatcher(
         store: stores.telemetry, devices: stores.devices, cache: stores.cache, maxBatchPoints: configuration.ingestMaxBatchPoints, logger: logger,
         live: hub

@@ -48,12 +48,12 @@ struct LiveHubTests {
     }
 
     @Test("points go to the subscriptions of their device, in timestamp order, merged per timestamp; alerts to device, owner and admins")
-    func routing() {
+    func routing() async {
         let hub = Self.hub()
-        let device = hub.subscribe(LiveGrant(scope: .devices([7]), subjects: [])) { LiveGrant(scope: .devices([7]), subjects: []) }
-        let group = hub.subscribe(LiveGrant(scope: .devices([7, 8]), subjects: [])) { LiveGrant(scope: .devices([7, 8]), subjects: []) }
-        let owner = hub.subscribe(LiveGrant(scope: .alerts(ownerPublicID: "alice"), subjects: [])) { throw CancellationError() }
-        let admin = hub.subscribe(LiveGrant(scope: .alerts(ownerPublicID: nil), subjects: [])) { throw CancellationError() }
+        let device = await hub.subscribe(LiveGrant(scope: .devices([7]), subjects: [])) { LiveGrant(scope: .devices([7]), subjects: []) }
+        let group = await hub.subscribe(LiveGrant(scope: .devices([7, 8]), subjects: [])) { LiveGrant(scope: .devices([7, 8]), subjects: []) }
+        let owner = await hub.subscribe(LiveGrant(scope: .alerts(ownerPublicID: "alice"), subjects: [])) { throw CancellationError() }
+        let admin = await hub.subscribe(LiveGrant(scope: .alerts(ownerPublicID: nil), subjects: [])) { throw CancellationError() }
         hub.publish([
             Self.write(8, [(5, [("x", .number(1))])]),
             Self.write(7, [(20, [("t", .number(2))]), (10, [("t", .number(1)), ("a", .bool(true))])]),
@@ -83,7 +83,7 @@ struct LiveHubTests {
         let hub = Self.hub()
         let members = Mutex<Set<Int64>>([1])
         let failure = Mutex<IoTFlowError?>(nil)
-        let subscription = hub.subscribe(LiveGrant(scope: .devices([1]), subjects: [.group(9)])) {
+        let subscription = await hub.subscribe(LiveGrant(scope: .devices([1]), subjects: [.group(9)])) {
             if let error = failure.withLock({ $0 }) { throw error }
             return LiveGrant(scope: .devices(members.withLock { $0 }), subjects: [.group(9)])
         }

@@ -25,6 +25,9 @@ struct RateLimitTests {
     func telemetry() async throws {
         let clock = midMinuteClock()
         try await withConfiguredApp(clock: clock, { $0.rateLimitPerMinute = 3 }) { api in
+            // With the cache in Redis, counts made before it connected stay in process and Redis's own count
+            // takes over once it answers (FallbackRateCounters): start counting once every store answers.
+            try await api.waitUntilEveryStoreAnswers()
             let alice = try await api.registerUser()
             let limited = try await api.registerDevice(alice, name: "limited")
             let other = try await api.registerDevice(alice, name: "other")
@@ -46,6 +49,9 @@ struct RateLimitTests {
     @Test("register and login above the per-client limit are 429; other routes are unaffected")
     func auth() async throws {
         try await withConfiguredApp(clock: midMinuteClock(), { $0.authRateLimitPerMinute = 3 }) { api in
+            // With the cache in Redis, counts made before it connected stay in process and Redis's own count
+            // takes over once it answers (FallbackRateCounters): start counting once every store answers.
+            try await api.waitUntilEveryStoreAnswers()
             let alice = try await api.registerUser("alice")
             try requireJSON(try await api.login("alice", "password123"))
             expectError(try await api.login("alice", "wrong-password"), .unauthorized)
@@ -63,6 +69,9 @@ struct RateLimitTests {
     @Test("POST /devices/register above the per-user limit is 429 and creates nothing; other users are unaffected")
     func deviceRegistration() async throws {
         try await withConfiguredApp(clock: midMinuteClock(), { $0.deviceRegistrationRateLimitPerMinute = 3 }) { api in
+            // With the cache in Redis, counts made before it connected stay in process and Redis's own count
+            // takes over once it answers (FallbackRateCounters): start counting once every store answers.
+            try await api.waitUntilEveryStoreAnswers()
             let alice = try await api.registerUser("alice")
             let bob = try await api.registerUser("bob")
             for name in ["a", "b", "c"] { _ = try await api.registerDevice(alice, name: name) }
@@ -79,6 +88,9 @@ struct RateLimitTests {
     func windowResets() async throws {
         let clock = midMinuteClock()
         try await withConfiguredApp(clock: clock, { $0.rateLimitPerMinute = 2 }) { api in
+            // With the cache in Redis, counts made before it connected stay in process and Redis's own count
+            // takes over once it answers (FallbackRateCounters): start counting once every store answers.
+            try await api.waitUntilEveryStoreAnswers()
             let alice = try await api.registerUser()
             let device = try await api.registerDevice(alice)
             for value in 1...2 { try await api.postPoint(device, ["t": .number(Double(value))], at: clock.nowMilliseconds() - Int64(value)) }

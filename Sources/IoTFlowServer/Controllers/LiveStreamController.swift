@@ -42,7 +42,7 @@ struct LiveStreamController {
         let grant = try await self.access.grant(target, identity: identity, credentials: credentials)
         let access = self.access
         let hub = self.hub
-        let subscription = hub.subscribe(grant) { try await access.grant(target, credentials: credentials) }
+        let subscription = await hub.subscribe(grant) { try await access.grant(target, credentials: credentials) }
         // An upgrade that fails after this point never runs the handler below.
         slot.channel.closeFuture.whenComplete { _ in hub.unsubscribe(subscription) }
         slot.accept { inbound, outbound, context in

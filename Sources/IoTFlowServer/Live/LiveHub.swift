@@ -85,9 +85,11 @@ final class LiveHub: LiveFeed, Service {
 
     // MARK: Subscriptions
 
-    /// Opens a subscription under `grant`; `recheck` resolves the grant again (``recheck(_:)``).
-    func subscribe(_ grant: LiveGrant, recheck: @escaping @Sendable () async throws -> LiveGrant) -> LiveSubscription {
-        self.index.withLock { index in
+    /// Opens a subscription under `grant`; `recheck` resolves the grant again (``recheck(_:)``). The first one of
+    /// this instance also starts hearing the other instances (waiting up to a second for it).
+    func subscribe(_ grant: LiveGrant, recheck: @escaping @Sendable () async throws -> LiveGrant) async -> LiveSubscription {
+        await self.relay?.listen()
+        return self.index.withLock { index in
             let id = index.nextID
             index.nextID += 1
             let subscription = LiveSubscription(id: id, capacity: self.settings.queueCapacity)

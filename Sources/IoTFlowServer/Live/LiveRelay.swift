@@ -1,7 +1,5 @@
 import IoTFlowStorage
 import Logging
-import NIOCore
-import NIOPosix
 import RedisNIO
 import Synchronization
 
@@ -16,13 +14,17 @@ import Synchronization
 ///
 /// Points, the bulk of the traffic, are published only while another instance listens on the channel (`PUBSUB
 /// NUMSUB`, every two seconds, and at once when another instance says hello on starting to listen), so a single
-/// instance with Redis does not pay for encoding and sending every point to itself.
+/// instance with Redis does not pay for encoding and sending every point to itself. Commands go through the
+/// cache's client; the relay's own subscription connection opens with the first stream of this instance, since
+/// an instance without streams has nothing to hear.
 final class LiveRelay: Sendable {
     private struct State {
         var failing = false
         var dropped = 0
         var subscribedBefore = false
         var othersListening = false
+        var listenRequested = false
+        var listening = false
     }
 
     /// Messages waiting for Redis at most; beyond, the oldest are dropped.
@@ -39,18 +41,32 @@ final class LiveRelay: Sendable {
     private let logger: Logger
     private let outbox: AsyncStream<LiveRelayMessage>
     private let outboxInput: AsyncStream<LiveRelayMessage>.Continuation
+    private let listenRequests: AsyncStream<Void>
+    private let listenRequestInput: AsyncStream<Void>.Continuation
     private let state = Mutex(State())
 
-    /// A relay over the Redis of `settings`, on its own connections (the cache's stay free for lookups).
-    init(settings: RedisSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
-        var configuration = RedisConfiguration(host: settings.host, port: settings.port)
-        configuration.password = settings.password
-        configuration.database = settings.database
-        configuration.connectionCount = 1
-        self.client = RedisClient(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
-        self.channel = settings.keyPrefix + "live"
+    /// A relay on `client` (the cache's, run by the cache) and the channel `<keyPrefix>live`.
+    init(client: RedisClient, keyPrefix: String, logger: Logger) {
+        self.client = client
+        self.channel = keyPrefix + "live"
         self.logger = logger
         (self.outbox, self.outboxInput) = AsyncStream.makeStream(of: LiveRelayMessage.self, bufferingPolicy: .bufferingNewest(Self.outboxCapacity))
+        (self.listenRequests, self.listenRequestInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Opens the subscription on the first call, waiting (1 s at most) until Redis confirmed it, so the first stream
+    /// opened on this instance hears the others from its first moment; later calls return at once.
+    func listen() async {
+        let requested = self.state.withLock { state -> Bool in
+            defer { state.listenRequested = true }
+            return state.listenRequested
+        }
+        guard !requested else { return }
+        self.listenRequestInput.yield()
+        let deadline = ContinuousClock.now + .seconds(1)
+        while !self.state.withLock({ $0.listening }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Queues a message for the other instances; never waits. Points are left out while no other instance listens.
@@ -61,21 +77,19 @@ final class LiveRelay: Sendable {
         }
     }
 
-    /// Connects, sends the outbox and delivers what the other instances publish to `hub`, until cancelled (every
-    /// loop below ends with the task: the client's, the subscription's and those over the two streams).
+    /// Sends the outbox and, once asked to listen, delivers what the other instances publish to `hub`, until
+    /// cancelled (every loop below ends with the task: the subscription's and those over the streams).
     func run(into hub: LiveHub) async {
         let (rechecks, recheckInput) = AsyncStream.makeStream(of: [LiveSubject]?.self)
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                do {
-                    try await self.client.run()
-                } catch {
-                    self.logger.error("live relay: redis client stopped", metadata: ["error": "\(error)"])
-                }
-            }
             group.addTask { await self.send() }
             group.addTask { await self.countListeners() }
-            group.addTask { await self.listen(into: hub, rechecks: recheckInput) }
+            group.addTask {
+                for await _ in self.listenRequests {
+                    await self.listen(into: hub, rechecks: recheckInput)
+                    return
+                }
+            }
             // Access checks read the stores; run them beside the listener so relayed points are not held up.
             group.addTask {
                 await withDiscardingTaskGroup { checks in
@@ -152,6 +166,7 @@ final class LiveRelay: Sendable {
                     return state.subscribedBefore
                 }
                 if again { self.logger.info("live relay: listening to Redis again") }
+                self.state.withLock { $0.listening = true }
                 // Changes published while this instance was not listening were missed.
                 rechecks.yield(nil)
                 self.publish(.hello)

@@ -32,7 +32,8 @@ public final class RedisCache: Cache, Service {
         var errors = 0
     }
 
-    let client: RedisClient
+    /// The client, which this cache runs: other users of the same Redis (the live relay) share its connections.
+    public let client: RedisClient
     let configuration: RedisCacheConfiguration
     let keys: RedisCacheKeys
     let local: InMemoryCache
