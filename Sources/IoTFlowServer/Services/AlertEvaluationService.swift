@@ -91,7 +91,8 @@ final class AlertEvaluationService: Service, Sendable {
     }
 
     private func evaluateUntilShutdown() async {
-        while !Task.isShuttingDownGracefully {
+        // Cancelled (the group torn down, e.g. when the server cannot bind) as well as shut down gracefully.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let (writes, backlog) = self.take()
             if writes.isEmpty && backlog.isEmpty {
                 await self.waitForWork()
@@ -122,7 +123,9 @@ final class AlertEvaluationService: Service, Sendable {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.state.withLock { state -> Bool in
-                    if !state.queue.isEmpty || !state.backlog.isEmpty || Task.isShuttingDownGracefully { return true }
+                    // Checked under the lock the handler below takes: a cancellation before this point is seen here,
+                    // one after it finds the continuation stored.
+                    if !state.queue.isEmpty || !state.backlog.isEmpty || Task.isShuttingDownGracefully || Task.isCancelled { return true }
                     state.wakeUp = continuation
                     return false
                 }
