@@ -51,8 +51,13 @@ final class ServerProcess: @unchecked Sendable {
             let data = handle.availableData
             if data.isEmpty { handle.readabilityHandler = nil } else { captured.append(data) }
         }
-        try self.process.run()
+        // Foundation's Process.run() on Linux crashed once (a bad pointer in memmove) while several tests launched
+        // servers at once: launches in this module go one at a time.
+        try ServerProcess.launches.withLock { _ in try self.process.run() }
     }
+
+    /// Serialises process launches of this test module.
+    static let launches = Mutex(())
 
     /// Waits for the process to exit and returns its status and everything it printed.
     func waitForExit() -> (status: Int32, output: String) {
