@@ -69,13 +69,14 @@ final class CassandraConnection: Sendable {
         // The connect timeout covers the handshake too: a node that accepts but never answers must not hang us.
         let timer = eventLoop.scheduleTask(deadline: deadline) {
             handshakePromise.fail(CassandraError.connectionFailed("no handshake answer from \(endpoint) within the connect timeout"))
-            channel.close(promise: nil)
         }
+        // Cancelled on the event loop the moment the handshake ends, never later from this task: a task resumed late on a
+        // busy machine must not let the timer close a connection whose handshake already succeeded. On a timeout the
+        // catch below closes the channel.
+        handshakePromise.futureResult.whenComplete { _ in timer.cancel() }
         do {
             try await handshakePromise.futureResult.get()
-            timer.cancel()
         } catch {
-            timer.cancel()
             channel.close(promise: nil)
             logger.debug("Cassandra handshake failed", metadata: [CassandraLoggingKey.error: "\(error)"])
             if let error = error as? CassandraError {

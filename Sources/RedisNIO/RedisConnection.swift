@@ -56,13 +56,14 @@ final class RedisConnection: Sendable {
         // The connect timeout covers the handshake too: a server that accepts but never answers must not hang us.
         let timer = eventLoop.scheduleTask(deadline: deadline) {
             handshakePromise.fail(RedisError.timeout("no handshake reply within the connect timeout"))
-            channel.close(promise: nil)
         }
+        // Cancelled on the event loop the moment the handshake ends, never later from this task: a task resumed late on a
+        // busy machine must not let the timer close a connection whose handshake already succeeded. On a timeout the
+        // catch below closes the channel.
+        handshakePromise.futureResult.whenComplete { _ in timer.cancel() }
         do {
             try await handshakePromise.futureResult.get()
-            timer.cancel()
         } catch {
-            timer.cancel()
             channel.close(promise: nil)
             logger.debug("Redis handshake failed", metadata: [RedisLoggingKey.error: "\(error)"])
             throw error

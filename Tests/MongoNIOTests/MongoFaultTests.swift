@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import MongoNIO
@@ -47,16 +48,22 @@ struct MongoFaultTests {
             try await eventually("the whole pool is up") { client.connectedCount == 2 }
 
             // Requests keep running while the server dies: each ends with a result or a typed error.
+            let succeeded = Atomic<Int>(0)
             let load = Task {
                 var codes: [MongoError.Code?] = []
-                let deadline = ContinuousClock.now + .seconds(60)
+                let deadline = ContinuousClock.now + .seconds(120)
                 // Until five requests in a row have failed: the outage has been seen, from inside running requests.
                 while ContinuousClock.now < deadline && !(codes.count >= 5 && codes.suffix(5).allSatisfy { $0 != nil }) {
-                    codes.append(await Self.outcome { _ = try await client.ping() })
+                    let code = await Self.outcome { _ = try await client.ping() }
+                    if code == nil {
+                        succeeded.add(1, ordering: .relaxed)
+                    }
+                    codes.append(code)
                 }
                 return codes
             }
-            try await Task.sleep(for: .milliseconds(50))
+            // The kill lands while requests run, however slowly the load task gets going on a busy machine.
+            try await eventually("the load has had requests answered") { succeeded.load(ordering: .relaxed) >= 3 }
             try await server.kill()
             let codes = await load.value
             #expect(codes.contains(nil), "no request succeeded before the kill")
