@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RedisNIO", targets: ["RedisNIO"]),
         .library(name: "CassandraNIO", targets: ["CassandraNIO"]),
         .library(name: "MongoNIO", targets: ["MongoNIO"]),
+        .library(name: "MQTTNIO", targets: ["MQTTNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -80,6 +81,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MQTTNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "IoTFlowStorage",
             dependencies: [
                 "IoTFlowCore",
@@ -103,6 +115,7 @@ let package = Package(
                 "IoTFlowCore",
                 "IoTFlowStorage",
                 "RedisNIO",
+                "MQTTNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
