@@ -6693,6 +6693,11 @@ extension OpenAPIDocument {
                   "events": {
                     "total": 420,
                     "dropped": 0
+                  },
+                  "alerts": {
+                    "active": 2,
+                    "acknowledged": 1,
+                    "resolved_last_24h": 5
                   }
                 }
               }
@@ -12358,6 +12363,11 @@ extension OpenAPIDocument {
             "events": {
               "total": 420,
               "dropped": 0
+            },
+            "alerts": {
+              "active": 2,
+              "acknowledged": 1,
+              "resolved_last_24h": 5
             }
           }
         ]
