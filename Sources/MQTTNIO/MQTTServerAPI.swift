@@ -6,7 +6,7 @@ public import NIOSSL
 
 /// The protocol level a client connected with.
 public enum MQTTProtocolVersion: Sendable, Hashable {
-    case v3_1_1
+    case v311
     case v5
 }
 
