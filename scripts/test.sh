@@ -109,6 +109,9 @@ stage "CQL peer: no frame from the suites failed the oracle" bash scripts/cql-pe
 stage "live streams with the websockets client (two server instances on PostgreSQL + Redis)" \
     "$tools/python" scripts/live-streams.py --binary "$IOTFLOW_BINARY" --database-url "$IOTFLOW_TEST_DATABASE_URL" --redis-port "$redis_port"
 
+stage "MQTT with mosquitto and paho clients (embedded default; two server instances on PostgreSQL + Redis)" \
+    "$tools/python" scripts/mqtt-clients.py --binary "$IOTFLOW_BINARY" --database-url "$IOTFLOW_TEST_DATABASE_URL" --redis-port "$redis_port"
+
 stage "OpenAPI document (3.1 validity, examples against schemas)" "$tools/python" scripts/check-openapi.py
 
 stage "schemathesis against a live server (embedded default)" \

@@ -68,6 +68,10 @@ public struct AppConfiguration: Sendable {
     public var maxKeysPerDevice: Int = 1000
     /// Queue size, ping interval and access rechecks of the live streams (`IOTFLOW_STREAM_*`).
     public var liveStreams = LiveStreamSettings()
+    /// The MQTT listeners for devices (`MQTT_PORT`, `MQTTS_PORT`, `MQTT_TLS_CERT`, `MQTT_TLS_KEY`). Off in a
+    /// configuration made in code (tests build many applications at once); `fromEnvironment`, which `serve` uses,
+    /// starts from the standard port 1883.
+    public var mqtt = MQTTSettings(port: .off)
     /// Turn undocumented answers into 500s naming the mismatch with the OpenAPI document; for tests.
     public var checkContract: Bool = false
 
@@ -77,6 +81,7 @@ public struct AppConfiguration: Sendable {
     /// Reads the environment; unknown or malformed values are errors, not silently ignored.
     public static func fromEnvironment(_ environment: [String: String]) throws -> AppConfiguration {
         var config = AppConfiguration()
+        config.mqtt.port = .standard
         if let host = environment["HOST"], !host.isEmpty { config.host = host }
         if let port = environment["PORT"], !port.isEmpty { config.port = try EnvironmentValue.integer(port, name: "PORT", range: 0...65_535) }
         if let directory = environment["IOTFLOW_DATA_DIR"], !directory.isEmpty { config.dataDirectory = directory }
@@ -112,6 +117,7 @@ public struct AppConfiguration: Sendable {
         }
         config.connectionLimits = try ConnectionLimits.fromEnvironment(environment)
         config.liveStreams = try LiveStreamSettings.fromEnvironment(environment)
+        config.mqtt = try MQTTSettings.fromEnvironment(environment)
         if let limit = environment["RATE_LIMIT_PER_MINUTE"], !limit.isEmpty {
             config.rateLimitPerMinute = try EnvironmentValue.integer(limit, name: "RATE_LIMIT_PER_MINUTE", range: 0...10_000_000)
         }

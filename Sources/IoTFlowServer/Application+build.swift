@@ -16,9 +16,11 @@ struct ApplicationParts {
     let router: Router<AppRequestContext>
     /// Long-running pieces, in start order (shutdown runs in reverse).
     let services: [any Service]
-    /// Work done before the server accepts requests (migrations).
+    /// Work done before the server accepts requests (migrations, then the MQTT ports).
     let prepare: @Sendable () async throws -> Void
     let logger: Logger
+    /// The MQTT listeners, for tests to find their ports.
+    let mqtt: MQTTListener
 }
 
 /// Opens the stores and builds the services and the router.
@@ -59,6 +61,14 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
         deps: deps, capacity: configuration.alertQueuePoints, offlineInterval: .seconds(configuration.alertOfflineCheckSeconds), logger: logger)
     batcher.observeCommits { alertEvaluation.enqueue($0) }
     let services = APIServices(deps: deps, health: stores.healthChecker, alertEvaluation: alertEvaluation)
+    let mqttDevices = MQTTDeviceRegistry(devices: services.devices, logger: logger)
+    hub.observe(mqttDevices)
+    let mqtt = MQTTListener(
+        settings: configuration.mqtt, host: configuration.host,
+        gateway: MQTTDeviceGateway(
+            devices: services.devices, telemetry: services.telemetry, registry: mqttDevices, hub: hub, logger: logger),
+        registry: mqttDevices, devices: services.devices, logger: logger
+    )
     let router = buildRouter(services: services, configuration: configuration, hub: hub)
     if configuration.legacyUserHeader {
         logger.warning(
@@ -68,11 +78,17 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     if configuration.adminToken == nil {
         logger.info("IOTFLOW_ADMIN_TOKEN is not set: only admin users' bearer tokens can use admin routes")
     }
-    // Shutdown runs in reverse order: the server stops first, then pending telemetry is committed, alert
-    // evaluation stops, events are flushed, and the databases (and the bcrypt threads) are closed last.
+    // Shutdown runs in reverse order: the servers stop first (MQTT acknowledging what it handles), then pending
+    // telemetry is committed, alert evaluation stops, events are flushed, and the databases (and the bcrypt threads)
+    // are closed last.
+    let prepareStores = stores.prepare
     return ApplicationParts(
-        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher, hub], prepare: stores.prepare,
-        logger: logger)
+        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher, hub, mqtt],
+        prepare: {
+            try await prepareStores()
+            try await mqtt.bind()
+        },
+        logger: logger, mqtt: mqtt)
 }
 
 /// The Hummingbird application serving `parts` on the configured address.

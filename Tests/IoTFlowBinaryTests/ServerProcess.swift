@@ -41,6 +41,8 @@ final class ServerProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["IOTFLOW_BCRYPT_COST"] = "4"
         env["LOG_LEVEL"] = "warning"
+        // Servers of these tests run side by side: none takes the standard MQTT port unless a test asks for MQTT.
+        env["MQTT_PORT"] = "off"
         for (key, value) in environment { env[key] = value }
         self.process.environment = env
         self.output = Pipe()

@@ -166,7 +166,7 @@ public final class InMemoryCache: Cache {
 
     public func forgetOnline(deviceIDs: [Int64]) async {}
 
-    public func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
+    public func increment(_ key: String, by amount: Int, windowSeconds: Int) async -> RateWindow {
         let now = self.clock.nowMilliseconds()
         let window = Int64(windowSeconds) * 1000
         let windowStart = now - ISO8601.floorDivide(now, window).1
@@ -177,7 +177,7 @@ public final class InMemoryCache: Cache {
             }
             var entry = state.counters[key] ?? (windowStart, 0)
             if entry.windowStart != windowStart { entry = (windowStart, 0) }
-            entry.count += 1
+            entry.count += max(1, amount)
             state.counters[key] = entry
             let remaining = windowStart + window - now
             return RateWindow(count: entry.count, secondsUntilReset: max(1, Int((remaining + 999) / 1000)))

@@ -71,6 +71,7 @@ public enum EventType {
     public static let deviceStatusChanged = "device.status_changed"
     public static let deviceConfigUpdated = "device.config_updated"
     public static let telemetrySubmitted = "telemetry.submitted"
+    public static let telemetryRejected = "telemetry.rejected"
     public static let groupCreated = "group.created"
     public static let groupUpdated = "group.updated"
     public static let groupDeleted = "group.deleted"
@@ -86,7 +87,7 @@ public enum EventType {
     /// Every type the services write, for validating filters.
     public static let all: Set<String> = [
         userRegistered, userLogin, userUpdated, userDeleted, userDeactivated, userActivated, deviceRegistered, deviceUpdated, deviceDeleted,
-        deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, groupCreated, groupUpdated, groupDeleted,
+        deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, telemetryRejected, groupCreated, groupUpdated, groupDeleted,
         groupDeviceAdded, groupDeviceRemoved, alertRuleCreated, alertRuleUpdated, alertRuleDeleted, alertTriggered, alertAcknowledged,
         alertResolved,
     ]

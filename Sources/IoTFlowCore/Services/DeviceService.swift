@@ -43,7 +43,12 @@ public struct DeviceService: Sendable {
 
     /// The device behind an API key; 401 when the key is unknown.
     public func authenticate(apiKey: String) async throws -> AuthenticatedDevice {
-        let hash = Secrets.sha256Hex(apiKey)
+        try await self.authenticate(keyHash: Secrets.sha256Hex(apiKey))
+    }
+
+    /// The device behind an API key's SHA-256 (hex), for a connection that keeps the hash rather than the key to
+    /// check again later; 401 when no device has it (any more).
+    public func authenticate(keyHash hash: String) async throws -> AuthenticatedDevice {
         if let cached = await self.deps.cache.device(keyHash: hash) { return cached }
         let readStartedAt = self.deps.clock.nowMilliseconds()
         guard let found = try await self.deps.devices.device(apiKeyHash: hash) else {
@@ -182,25 +187,51 @@ public struct DeviceService: Sendable {
         switch update.config {
         case .unchanged: break
         case .cleared: throw IoTFlowError.badRequest("Field 'config' must be an object, not null.")
-        case .set(let object):
-            let text = JSONWriter.string(.object(object))
-            guard text.utf8.count <= Self.maxConfigBytes else {
-                throw IoTFlowError.badRequest("Field 'config' is larger than \(Self.maxConfigBytes) bytes.")
-            }
-            configText = text
+        case .set(let object): configText = try Self.configText(object)
         }
         let device = try await self.find(caller.device.id)
-        let now = self.deps.clock.nowMilliseconds()
         if let configText {
-            try await self.deps.devices.setDeviceConfig(id: device.id, json: configText, now: now)
-            self.deps.events.record(
-                Event(type: EventType.deviceConfigUpdated, timestamp: now, userPublicID: caller.ownerPublicID, deviceID: device.id))
+            try await self.storeConfig(configText, of: device)
         }
         let updated = try await self.apply(changes, to: device)
         if let status = changes.status, status != device.status {
             self.recordStatusChange(device: device, from: device.status, to: status, ownerPublicID: caller.ownerPublicID)
         }
         return updated
+    }
+
+    /// A device's configuration, for its owner or an admin.
+    public func config(_ id: Int64, principal: Principal) async throws -> DeviceConfig {
+        let device = try await self.device(id, principal: principal)
+        return try await self.deps.devices.deviceConfig(id: device.id)
+    }
+
+    /// Replaces a device's configuration (owner); a device connected over MQTT and subscribed to it gets it at once.
+    public func setConfig(_ id: Int64, principal: Principal, config: FieldChange<JSONObject>) async throws -> DeviceConfig {
+        let text: String
+        switch config {
+        case .unchanged: throw IoTFlowError.badRequest("Field 'config' is required.")
+        case .cleared: throw IoTFlowError.badRequest("Field 'config' must be an object, not null.")
+        case .set(let object): text = try Self.configText(object)
+        }
+        let device = try await self.ownedDevice(id, principal: principal)
+        try await self.storeConfig(text, of: device)
+        return try await self.deps.devices.deviceConfig(id: device.id)
+    }
+
+    private static func configText(_ object: JSONObject) throws(IoTFlowError) -> String {
+        let text = JSONWriter.string(.object(object))
+        guard text.utf8.count <= Self.maxConfigBytes else {
+            throw IoTFlowError.badRequest("Field 'config' is larger than \(Self.maxConfigBytes) bytes.")
+        }
+        return text
+    }
+
+    private func storeConfig(_ text: String, of device: Device) async throws {
+        let now = self.deps.clock.nowMilliseconds()
+        try await self.deps.devices.setDeviceConfig(id: device.id, json: text, now: now)
+        self.deps.events.record(Event(type: EventType.deviceConfigUpdated, timestamp: now, userPublicID: device.ownerPublicID, deviceID: device.id))
+        self.deps.liveFeed.deviceConfigChanged(deviceID: device.id)
     }
 
     /// Sets a device's status (admin route); returns the old and new status.
@@ -225,6 +256,15 @@ public struct DeviceService: Sendable {
         try await self.deps.devices.markSeen([caller.device.id: now])
         await self.deps.cache.markOnline([caller.device.id: now])
         return now
+    }
+
+    /// Records that these devices are alive now (connected over MQTT, say).
+    public func seen(_ deviceIDs: [Int64]) async throws {
+        guard !deviceIDs.isEmpty else { return }
+        let now = self.deps.clock.nowMilliseconds()
+        let lastSeen = Dictionary(deviceIDs.map { ($0, now) }, uniquingKeysWith: { first, _ in first })
+        try await self.deps.devices.markSeen(lastSeen)
+        await self.deps.cache.markOnline(lastSeen)
     }
 
     private func apply(_ changes: DeviceChanges, to device: Device) async throws -> Device {

@@ -5,6 +5,10 @@ public protocol LiveFeed: Sendable {
     /// hold the device, and on the alert streams of its owner and of administrators. Returns at once and never
     /// fails: a stream must not slow or fail the change that caused it.
     func publish(alert: Alert)
+
+    /// A device's config changed (by the device or its owner): a device connected to any instance and subscribed to
+    /// its config gets the new one. Returns at once and never fails.
+    func deviceConfigChanged(deviceID: Int64)
 }
 
 /// Shows nothing: for tools that run the services without streams.
@@ -13,4 +17,6 @@ public struct NoLiveFeed: LiveFeed {
     public init() {}
 
     public func publish(alert: Alert) {}
+
+    public func deviceConfigChanged(deviceID: Int64) {}
 }

@@ -13,11 +13,25 @@ public struct RateLimiter: Sendable {
         guard limit > 0 else { return }
         let window = await self.cache.increment("rate:" + key, windowSeconds: 60)
         guard window.count <= limit else {
-            throw IoTFlowError(
-                .tooManyRequests(retryAfterSeconds: window.secondsUntilReset), "Too many requests",
-                "Rate limit of \(limit) requests per minute exceeded; retry in \(window.secondsUntilReset) s."
-            )
+            throw Self.exceeded(limit: limit, retryAfterSeconds: window.secondsUntilReset)
         }
+    }
+
+    /// The 429 of a request over `limit`.
+    public static func exceeded(limit: Int, retryAfterSeconds: Int) -> IoTFlowError {
+        IoTFlowError(
+            .tooManyRequests(retryAfterSeconds: retryAfterSeconds), "Too many requests",
+            "Rate limit of \(limit) requests per minute exceeded; retry in \(retryAfterSeconds) s."
+        )
+    }
+
+    /// Counts `count` messages for `key` at once and returns how many of them, from the first on, fit in the current
+    /// minute's limit (all of them when the limit is 0 or less), and the seconds until the window ends.
+    public func admit(_ key: String, count: Int, perMinute limit: Int) async -> (admitted: Int, retryAfterSeconds: Int) {
+        guard limit > 0, count > 0 else { return (max(0, count), 0) }
+        let window = await self.cache.increment("rate:" + key, by: count, windowSeconds: 60)
+        let over = window.count - limit
+        return (over > 0 ? max(0, count - over) : count, window.secondsUntilReset)
     }
 }
 

@@ -19,45 +19,95 @@ public struct TelemetryService: Sendable {
 
     /// Dates, checks and durably stores a device's point or batch.
     public func ingest(_ caller: AuthenticatedDevice, _ submission: TelemetrySubmission) async throws -> Receipt {
+        try await self.ingest(caller, messages: [.success(submission)])[0].get()
+    }
+
+    /// Stores one device's messages together (MQTT publishes read at once): each is counted by the rate limit,
+    /// dated and checked as a request of its own would be, and the valid ones go to the stores in one write.
+    /// Returns one result per message, in order, once the stored points are durable: a receipt, or why that message
+    /// stored nothing (400 invalid, 429 over the limit).
+    ///
+    /// Throws, storing nothing, when the device may not send (403) or the stores fail.
+    public func ingest(
+        _ caller: AuthenticatedDevice, messages: [Result<TelemetrySubmission, IoTFlowError>]
+    ) async throws -> [Result<Receipt, IoTFlowError>] {
         guard caller.ownerIsActive else {
             throw IoTFlowError.forbidden("The owner of this device is deactivated; telemetry is not accepted.")
         }
         guard caller.device.status == .active else {
             throw IoTFlowError.forbidden("Device status is '\(caller.device.status.rawValue)'; only active devices may send telemetry.")
         }
-        try await RateLimiter(cache: self.deps.cache).check(
-            "telemetry:\(caller.device.id)", perMinute: self.deps.settings.rateLimits.telemetryPerDevice
-        )
+        var results = messages.map { $0.map { _ in Receipt(timestamp: 0, points: 0, values: 0) } }
+        let limit = self.deps.settings.rateLimits.telemetryPerDevice
+        let wellFormed = messages.indices.filter { (try? messages[$0].get()) != nil }
+        let admission = await RateLimiter(cache: self.deps.cache).admit("telemetry:\(caller.device.id)", count: wellFormed.count, perMinute: limit)
+        for index in wellFormed.dropFirst(admission.admitted) {
+            results[index] = .failure(RateLimiter.exceeded(limit: limit, retryAfterSeconds: admission.retryAfterSeconds))
+        }
         let deviceID = caller.device.id
         let now = self.deps.clock.nowMilliseconds()
-        let undated = submission.undatedCount
-        let firstStamp = undated > 0 ? self.deps.stamps.reserve(undated, deviceID: deviceID, now: now) : now
-        let points = try submission.dated(now: now, firstStamp: firstStamp)
-        try await self.deps.keyBudget.admit(submission.keyNames, deviceID: deviceID) {
-            try await self.deps.telemetry.keyNames(deviceID: deviceID)
-        }
-        try await self.deps.writer.submit(TelemetryWrite(deviceID: deviceID, points: points))
-        var latest: [String: LatestValue] = [:]
-        // A key written twice at one timestamp is stored once (the later wins), so count distinct pairs.
-        var stored = Set<StoredValueKey>()
-        for point in points {
-            for (key, value) in point.values {
-                stored.insert(StoredValueKey(key: key, timestamp: point.timestamp))
-                if (latest[key]?.timestamp ?? Int64.min) <= point.timestamp {
-                    latest[key] = LatestValue(key: key, value: value, timestamp: point.timestamp)
-                }
+        var dated: [(index: Int, points: [TelemetryPoint])] = []
+        for index in wellFormed.prefix(admission.admitted) {
+            guard case .success(let submission) = messages[index] else { continue }
+            let undated = submission.undatedCount
+            let firstStamp = undated > 0 ? self.deps.stamps.reserve(undated, deviceID: deviceID, now: now) : now
+            do {
+                dated.append((index, try submission.dated(now: now, firstStamp: firstStamp)))
+            } catch {
+                results[index] = .failure(error)
             }
         }
-        let valueCount = stored.count
+        guard !dated.isEmpty else { return results }
+        var keys = Set<String>()
+        for (_, points) in dated {
+            for point in points {
+                for (key, _) in point.values { keys.insert(key) }
+            }
+        }
+        do {
+            try await self.deps.keyBudget.admit(keys, deviceID: deviceID) {
+                try await self.deps.telemetry.keyNames(deviceID: deviceID)
+            }
+        } catch let error as IoTFlowError where error.kind == .badRequest {
+            for (index, _) in dated { results[index] = .failure(error) }
+            return results
+        }
+        let points = dated.flatMap(\.points)
+        try await self.deps.writer.submit(TelemetryWrite(deviceID: deviceID, points: points))
+        var latest: [String: LatestValue] = [:]
+        for point in points {
+            for (key, value) in point.values where (latest[key]?.timestamp ?? Int64.min) <= point.timestamp {
+                latest[key] = LatestValue(key: key, value: value, timestamp: point.timestamp)
+            }
+        }
+        for (index, points) in dated {
+            // A key written twice at one timestamp is stored once (the later wins), so count distinct pairs.
+            var stored = Set<StoredValueKey>()
+            for point in points {
+                for (key, _) in point.values { stored.insert(StoredValueKey(key: key, timestamp: point.timestamp)) }
+            }
+            results[index] = .success(Receipt(timestamp: points.map(\.timestamp).max() ?? now, points: points.count, values: stored.count))
+        }
         await self.deps.cache.mergeLatest(Array(latest.values), deviceID: deviceID)
         self.deps.events.record(
             Event(
                 type: EventType.telemetrySubmitted, timestamp: now, userPublicID: caller.ownerPublicID, deviceID: deviceID,
-                details: ["count": .int(1), "points": .integer(points.count)]
+                details: ["count": .integer(dated.count), "points": .integer(points.count)]
             )
         )
-        let newest = points.map(\.timestamp).max() ?? now
-        return Receipt(timestamp: newest, points: points.count, values: valueCount)
+        return results
+    }
+
+    /// Records that a device sent messages that were not valid telemetry and stored nothing (over MQTT, where the
+    /// client may have no way to hear why): one event for `count` such messages, with the first one's reason.
+    public func recordRejected(_ caller: AuthenticatedDevice, count: Int, reason: IoTFlowError, transport: String) {
+        guard count > 0 else { return }
+        self.deps.events.record(
+            Event(
+                type: EventType.telemetryRejected, timestamp: self.deps.clock.nowMilliseconds(), userPublicID: caller.ownerPublicID,
+                deviceID: caller.device.id, details: ["count": .integer(count), "reason": .string(reason.message), "transport": .string(transport)]
+            )
+        )
     }
 
     /// A page of history and the cursor of the next page, if more entries match.

@@ -40,9 +40,9 @@ public protocol Cache: Sendable {
     /// Drops deleted devices from the online set.
     func forgetOnline(deviceIDs: [Int64]) async
 
-    /// Counts one hit on a fixed-window counter (e.g. a rate limit); returns the count in the current
-    /// window and the seconds until it ends. Atomic across instances sharing the cache.
-    func increment(_ key: String, windowSeconds: Int) async -> RateWindow
+    /// Counts `amount` hits (at least 1) on a fixed-window counter (e.g. a rate limit); returns the count in the
+    /// current window and the seconds until it ends. Atomic across instances sharing the cache.
+    func increment(_ key: String, by amount: Int, windowSeconds: Int) async -> RateWindow
 
     /// Tells every instance sharing the cache that alert rules or the devices they apply to changed.
     func alertRulesChanged() async
@@ -89,5 +89,12 @@ public struct RateWindow: Sendable, Equatable {
     public init(count: Int, secondsUntilReset: Int) {
         self.count = count
         self.secondsUntilReset = secondsUntilReset
+    }
+}
+
+extension Cache {
+    /// Counts one hit on a fixed-window counter.
+    public func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
+        await self.increment(key, by: 1, windowSeconds: windowSeconds)
     }
 }

@@ -50,30 +50,7 @@ public enum TelemetryPayload {
         guard case .object(let measurements) = data else {
             throw .badRequest("Field '\(prefix)data' must be an object of key: value pairs.")
         }
-        guard !measurements.isEmpty else { throw .badRequest("Field '\(prefix)data' must hold at least one value.") }
-        guard measurements.count <= Self.maxKeysPerPoint else {
-            throw .badRequest("A point holds at most \(Self.maxKeysPerPoint) keys.")
-        }
-        var values: [(key: String, value: TelemetryValue)] = []
-        values.reserveCapacity(measurements.count)
-        for (key, value) in measurements.members {
-            guard Self.isValidKey(key) else {
-                throw .badRequest("Key '\(prefix)data.\(key.prefix(40))' is invalid: use 1-128 characters of A-Z a-z 0-9 _ . : / -.")
-            }
-            switch value {
-            case .null: continue
-            case .bool(let bool): values.append((key, .bool(bool)))
-            case .int(let int): values.append((key, .number(Double(int))))
-            case .double(let double): values.append((key, .number(double)))
-            case .string(let string):
-                guard string.utf8.count <= Self.maxStringBytes else {
-                    throw .badRequest("Value of '\(key)' is longer than \(Self.maxStringBytes) bytes.")
-                }
-                values.append((key, .string(string)))
-            case .array, .object:
-                throw .badRequest("Value of '\(key)' must be a number, boolean or string, not \(value.typeName).")
-            }
-        }
+        let values = try Self.measurements(measurements, field: "\(prefix)data")
         let timestamp = try Self.parseTimestamp(object["timestamp"], field: "\(prefix)timestamp")
         var metadata: String?
         switch object["metadata"] {
@@ -89,7 +66,36 @@ public enum TelemetryPayload {
         return SubmittedPoint(timestamp: timestamp, values: values, metadata: metadata)
     }
 
-    private static func parseTimestamp(_ value: JSONValue?, field: String) throws(IoTFlowError) -> TimeSpec? {
+    /// Checks a point's `key: value` pairs (null values are skipped, not stored); `field` names them in errors.
+    static func measurements(_ measurements: JSONObject, field: String) throws(IoTFlowError) -> [(key: String, value: TelemetryValue)] {
+        guard !measurements.isEmpty else { throw .badRequest("Field '\(field)' must hold at least one value.") }
+        guard measurements.count <= Self.maxKeysPerPoint else {
+            throw .badRequest("A point holds at most \(Self.maxKeysPerPoint) keys.")
+        }
+        var values: [(key: String, value: TelemetryValue)] = []
+        values.reserveCapacity(measurements.count)
+        for (key, value) in measurements.members {
+            guard Self.isValidKey(key) else {
+                throw .badRequest("Key '\(field).\(key.prefix(40))' is invalid: use 1-128 characters of A-Z a-z 0-9 _ . : / -.")
+            }
+            switch value {
+            case .null: continue
+            case .bool(let bool): values.append((key, .bool(bool)))
+            case .int(let int): values.append((key, .number(Double(int))))
+            case .double(let double): values.append((key, .number(double)))
+            case .string(let string):
+                guard string.utf8.count <= Self.maxStringBytes else {
+                    throw .badRequest("Value of '\(key)' is longer than \(Self.maxStringBytes) bytes.")
+                }
+                values.append((key, .string(string)))
+            case .array, .object:
+                throw .badRequest("Value of '\(key)' must be a number, boolean or string, not \(value.typeName).")
+            }
+        }
+        return values
+    }
+
+    static func parseTimestamp(_ value: JSONValue?, field: String) throws(IoTFlowError) -> TimeSpec? {
         let spec: TimeSpec?
         switch value {
         case nil, .null?: return nil

@@ -28,6 +28,15 @@ struct DeviceController {
         let device: DeviceRepresentation
     }
 
+    struct ConfigChangeResponse: ResponseEncodable, Sendable {
+        let message: String
+        let deviceID: Int64
+        let config: JSONObject
+        let updatedAt: Timestamp
+
+        private enum CodingKeys: String, CodingKey { case message, deviceID = "device_id", config, updatedAt = "updated_at" }
+    }
+
     struct RotatedKeyResponse: ResponseEncodable, Sendable {
         let message: String
         let deviceID: Int64
@@ -118,6 +127,19 @@ struct DeviceController {
             return StatusResponse(
                 deviceID: device.id, name: device.name, status: device.status.rawValue, isOnline: devices.isOnline(device),
                 lastSeen: Timestamp(device.lastSeen))
+        }
+        routes.get("{id}/config") { _, context in
+            let id = try context.parameters.id("id", kind: "Device")
+            let config = try await devices.config(id, principal: try context.identity.person())
+            return DeviceSelfController.ConfigResponse(deviceID: id, config: config.json, updatedAt: Timestamp(config.updatedAt))
+        }
+        routes.put("{id}/config") { request, context in
+            let principal = try context.identity.principal(accepting: .user)
+            let id = try context.parameters.id("id", kind: "Device")
+            let body = try await request.decode(as: DeviceConfigRequest.self, context: context)
+            let config = try await devices.setConfig(id, principal: principal, config: body.config)
+            return ConfigChangeResponse(
+                message: "Device configuration updated", deviceID: id, config: config.json, updatedAt: Timestamp(config.updatedAt))
         }
         routes.get("{id}/groups") { _, context in
             let principal = try context.identity.principal(accepting: .user)

@@ -66,6 +66,7 @@ final class LiveHub: LiveFeed, Service {
     private let relay: LiveRelay?
     private let logger: Logger
     private let index = Mutex(Index())
+    private let observers = Mutex<[any LiveSubjectObserver]>([])
 
     /// A hub; with `relay`, messages also travel to and from the other instances.
     init(settings: LiveStreamSettings, relay: LiveRelay?, logger: Logger) {
@@ -81,6 +82,16 @@ final class LiveHub: LiveFeed, Service {
             return
         }
         await cancelWhenGracefulShutdown { await relay.run(into: self) }
+    }
+
+    /// Starts hearing the other instances (waiting up to a second for it), for listeners other than streams.
+    func listen() async {
+        await self.relay?.listen()
+    }
+
+    /// Adds someone told of every change, made here or relayed from another instance.
+    func observe(_ observer: any LiveSubjectObserver) {
+        self.observers.withLock { $0.append(observer) }
     }
 
     // MARK: Subscriptions
@@ -164,6 +175,10 @@ final class LiveHub: LiveFeed, Service {
         self.relay?.publish(.alert(frame: frame, deviceID: alert.deviceID, ownerPublicID: alert.userPublicID))
     }
 
+    func deviceConfigChanged(deviceID: Int64) {
+        Task { await self.changed([.config(deviceID)]) }
+    }
+
     /// Something streams depend on changed on this instance (``LiveSubject``): the streams concerned here are
     /// checked again before this returns, so a group member added is streamed from the next point on; the other
     /// instances are told through the relay.
@@ -201,12 +216,22 @@ final class LiveHub: LiveFeed, Service {
         let subscriptions = self.index.withLock { index in
             index.subscriptions(Set(subjects.flatMap { index.bySubject[$0] ?? [] }))
         }
-        await self.recheck(subscriptions)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.recheck(subscriptions) }
+            for observer in self.observers.withLock({ $0 }) {
+                group.addTask { await observer.changed(subjects) }
+            }
+        }
     }
 
     /// Checks every stream again (after the relay missed messages).
     func recheckAll() async {
-        await self.recheck(self.index.withLock { $0.entries.values.map(\.subscription) })
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.recheck(self.index.withLock { $0.entries.values.map(\.subscription) }) }
+            for observer in self.observers.withLock({ $0 }) {
+                group.addTask { await observer.anythingMayHaveChanged() }
+            }
+        }
     }
 
     private func recheck(_ subscriptions: [LiveSubscription]) async {

@@ -72,8 +72,8 @@ struct LiveInvalidatingCache: Cache {
         await self.base.forgetOnline(deviceIDs: deviceIDs)
     }
 
-    func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
-        await self.base.increment(key, windowSeconds: windowSeconds)
+    func increment(_ key: String, by amount: Int, windowSeconds: Int) async -> RateWindow {
+        await self.base.increment(key, by: amount, windowSeconds: windowSeconds)
     }
 
     func alertRulesChanged() async {

@@ -12,6 +12,8 @@ enum LiveSubject: Hashable, Sendable {
     case token(String)
     /// A group: deleted, or its members changed.
     case group(Int64)
+    /// A device's config (streams do not depend on it; devices connected over MQTT are sent the new one).
+    case config(Int64)
 
     /// The subject as text on the relay channel.
     var text: String {
@@ -21,6 +23,7 @@ enum LiveSubject: Hashable, Sendable {
         case .user(let id): "u:\(id)"
         case .token(let hash): "t:\(hash)"
         case .group(let id): "g:\(id)"
+        case .config(let id): "f:\(id)"
         }
     }
 
@@ -34,6 +37,7 @@ enum LiveSubject: Hashable, Sendable {
         case "u": guard let id = Int64(value) else { return nil }; self = .user(id)
         case "t": self = .token(String(value))
         case "g": guard let id = Int64(value) else { return nil }; self = .group(id)
+        case "f": guard let id = Int64(value) else { return nil }; self = .config(id)
         default: return nil
         }
     }

@@ -6810,6 +6810,7 @@ extension OpenAPIDocument {
                 "group.device_added",
                 "group.device_removed",
                 "telemetry.submitted",
+                "telemetry.rejected",
                 "alert_rule.created",
                 "alert_rule.updated",
                 "alert_rule.deleted",
@@ -9837,8 +9838,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 14"
+        }
       },
       "put": {
         "tags": [
@@ -9982,8 +9982,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 14"
+        }
       }
     },
     "/api/v1/telemetry/{device_id}/export": {

@@ -74,3 +74,14 @@ struct DeviceStatusRequest: Decodable, Sendable {
         self.status = try decoder.container(keyedBy: Keys.self).decodeChange(String.self, forKey: .status)
     }
 }
+
+/// `PUT /devices/{id}/config`.
+struct DeviceConfigRequest: Decodable, Sendable {
+    let config: FieldChange<JSONObject>
+
+    private enum Keys: String, CodingKey { case config }
+
+    init(from decoder: any Decoder) throws {
+        self.config = try decoder.container(keyedBy: Keys.self).decodeChange(JSONObject.self, forKey: .config)
+    }
+}

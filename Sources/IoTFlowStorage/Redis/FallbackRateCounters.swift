@@ -25,9 +25,9 @@ final class FallbackRateCounters: Sendable {
         self.update(key, windowStart: windowStart) { $0 = max($0, count) }
     }
 
-    /// Counts one request Redis did not count; the result continues from the last count Redis gave.
-    func increment(_ key: String, windowStart: Int64) -> Int {
-        self.update(key, windowStart: windowStart) { $0 += 1 }
+    /// Counts `amount` requests Redis did not count; the result continues from the last count Redis gave.
+    func increment(_ key: String, by amount: Int = 1, windowStart: Int64) -> Int {
+        self.update(key, windowStart: windowStart) { $0 += amount }
     }
 
     private func update(_ key: String, windowStart: Int64, _ change: (inout Int) -> Void) -> Int {

@@ -315,13 +315,14 @@ public final class RedisCache: Cache, Service {
 
     /// The window's count across instances from Redis; while Redis cannot count, this instance's own count,
     /// continued from the last count Redis gave (see `FallbackRateCounters`).
-    public func increment(_ key: String, windowSeconds: Int) async -> RateWindow {
+    public func increment(_ key: String, by amount: Int, windowSeconds: Int) async -> RateWindow {
+        let amount = max(1, amount)
         let now = self.clock.nowMilliseconds()
         let window = Int64(windowSeconds) * 1000
         let windowStart = now - ((now % window) + window) % window
         let reply = await self.attempt {
             try await self.client.evaluate(
-                RedisCacheScripts.increment, keys: [self.keys.rate(key, windowStart: windowStart)], arguments: ["\(window)"]
+                RedisCacheScripts.increment, keys: [self.keys.rate(key, windowStart: windowStart)], arguments: ["\(window)", "\(amount)"]
             )
         }
         let count: Int
@@ -329,7 +330,7 @@ public final class RedisCache: Cache, Service {
             count = Int(counted)
             self.fallback.observe(key, windowStart: windowStart, count: count)
         } else {
-            count = self.fallback.increment(key, windowStart: windowStart)
+            count = self.fallback.increment(key, by: amount, windowStart: windowStart)
         }
         let remaining = windowStart + window - now
         return RateWindow(count: count, secondsUntilReset: max(1, Int((remaining + 999) / 1000)))

@@ -92,11 +92,12 @@ enum RedisCacheScripts {
         """
     )
 
-    /// KEYS: counter. ARGV: window ms. A fixed-window counter: the first hit of a window sets its expiry.
+    /// KEYS: counter. ARGV: window ms, hits to count. A fixed-window counter: the hits that create it set its expiry.
     static let increment = RedisScript(
         """
-        local count = redis.call('INCR', KEYS[1])
-        if count == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
+        local amount = tonumber(ARGV[2])
+        local count = redis.call('INCRBY', KEYS[1], amount)
+        if count == amount then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
         return count
         """
     )

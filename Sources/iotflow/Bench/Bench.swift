@@ -9,7 +9,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: a live server over HTTP (default), the JSON and ISO 8601 code or the CQL client codec in process.",
-        subcommands: [HTTPBench.self, CodecBench.self, CQLBench.self],
+        subcommands: [HTTPBench.self, CodecBench.self, CQLBench.self, MQTTBench.self],
         defaultSubcommand: HTTPBench.self
     )
 
