@@ -11,6 +11,8 @@ and mosquitto_sub (Debian's mosquitto-clients), paho-mqtt 2.x, and raw sockets f
   - key rotation, deletion and deactivation disconnect a connected device at once;
   - malformed and oversize packets, no CONNECT, PUBLISH before CONNECT: closed, and the server keeps serving;
   - kill -9 under QoS 1 publishers: every acknowledged point is there after the restart;
+  - a flood past RATE_LIMIT_PER_MINUTE stores up to the limit (5: PUBACK 0x97); a point over MQTT fires an alert;
+  - MQTTS with a PEM certificate; an MQTT_PORT that is taken stops serve, the standard port taken does not;
   - with --database-url and --redis-port: the same on PostgreSQL + Redis, plus a config change and a key rotation made
     through one instance reach a device connected to the other.
 
@@ -216,6 +218,7 @@ class Fleet:
                                             {"username": name, "email": f"{name}@example.com", "password": "password123"})
         assert status == 201, registered
         self.token = registered["token"]
+        self.user_id = registered["user"]["user_id"]
 
     def device(self, name):
         status, created = self.server.request("POST", "/api/v1/devices/register", {"name": name, "device_type": "sensor"},
@@ -414,6 +417,123 @@ def check_revocation(server, fleet, checks, label, writer=None):
             checks.check(f"{label}: the old key is refused afterwards", connack_code(server.mqtt_port, 5, api_key) == 0x86)
 
 
+def check_owner_deactivation(server, checks, label):
+    """Deactivating the owner disconnects its devices, and they cannot connect again until it is activated."""
+    owner = Fleet(server, "owner")
+    device_id, api_key = owner.device("owned")
+    client = Paho(server.mqtt_port, api_key, 5)
+    connected = client.connected()
+    admin = {"Authorization": f"admin {ADMIN_TOKEN}"}
+    status, _ = server.request("PATCH", f"/api/v1/users/{owner.user_id}/deactivate", headers=admin)
+    gone = client.disconnected.wait(DEADLINE_S)
+    client.close()
+    checks.check(f"{label}: deactivating the owner disconnects its device", status == 200 and connected and gone
+                 and client.disconnect_reason is not None and client.disconnect_reason.value == 0x87, str(client.disconnect_reason))
+    checks.check(f"{label}: ... and it is refused with 0x87 while the owner is deactivated", connack_code(server.mqtt_port, 5, api_key) == 0x87)
+    server.request("PATCH", f"/api/v1/users/{owner.user_id}/activate", headers=admin)
+    checks.check(f"{label}: once the owner is active again the device connects", wait_for(
+        lambda: connack_code(server.mqtt_port, 5, api_key) == 0x00))
+
+
+def check_alerts(server, fleet, checks, label):
+    """A point published over MQTT goes through alert evaluation like one posted over HTTP."""
+    device_id, api_key = fleet.device("alerting")
+    status, rule = server.request("POST", "/api/v1/alerts/rules", {"name": f"hot-{device_id}", "device_id": device_id, "key": "temperature",
+                                                                   "operator": "gt", "threshold": 30}, bearer(fleet.token))
+    assert status == 201, rule
+    result = mosquitto_pub(server.mqtt_port, api_key, 5, 1, "v1/devices/me/telemetry", '{"temperature": 35}')
+    alerts = wait_for(lambda: server.request("GET", f"/api/v1/alerts?device_id={device_id}", headers=bearer(fleet.token))[1].get("alerts"))
+    checks.check(f"{label}: a point published over MQTT fires a threshold alert", result.returncode == 0 and bool(alerts), str(alerts))
+
+
+def check_rate_limit(binary, work, checks):
+    """A flood of publishes past RATE_LIMIT_PER_MINUTE: stored up to the limit, the rest refused (5: PUBACK 0x97) and
+    counted, and the server keeps serving."""
+    mqtt_port = free_port()
+    server = Server(binary, "limited", work, {"MQTT_PORT": str(mqtt_port), "RATE_LIMIT_PER_MINUTE": "100"})
+    server.mqtt_port = mqtt_port
+    try:
+        server.wait_until_ready()
+        fleet = Fleet(server, "limited")
+        device_id, api_key = fleet.device("flooder")
+        with raw_connection(mqtt_port) as sock:
+            sock.sendall(connect_packet(4, api_key))
+            read_packet(sock)
+            base = int(time.time() * 1000) - 600_000
+            flood = b"".join(publish_packet("v1/devices/me/telemetry", b'{"ts": %d, "values": {"n": 1}}' % (base + i)) for i in range(2000))
+            sock.sendall(flood)
+            limited = wait_for(lambda: (lambda value: value if value >= 1900 else None)(
+                metric(server, 'iotflow_mqtt_rejected_total{reason="rate_limited"}')), timeout=60)
+        stored = len(fleet.history(device_id))
+        checks.check("a flood of 2000 QoS 0 publishes at a limit of 100 a minute stores at most 100", 0 < stored <= 100, f"{stored} stored")
+        checks.check("... the rest are counted as rate_limited", limited is not None, str(limited))
+        client = Paho(mqtt_port, api_key, 5)
+        mid = client.publish("v1/devices/me/telemetry", '{"n": 2}', 1)
+        ack = client.ack(mid)
+        client.close()
+        checks.check("over the limit, MQTT 5 gets PUBACK 0x97", ack is not None and ack.value == 0x97, str(ack))
+        checks.check("... and the server still answers /health", server.request("GET", "/health")[0] == 200)
+    finally:
+        server.stop()
+
+
+def check_tls(binary, work, checks):
+    """MQTTS_PORT with a PEM certificate and key: mosquitto_pub publishes over TLS."""
+    certificate, key = os.path.join(work, "mqtt-cert.pem"), os.path.join(work, "mqtt-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                    "-days", "1", "-keyout", key, "-out", certificate], check=True, capture_output=True)
+    tls_port = free_port()
+    server = Server(binary, "tls", work, {"MQTTS_PORT": str(tls_port), "MQTT_TLS_CERT": certificate, "MQTT_TLS_KEY": key})
+    try:
+        server.wait_until_ready()
+        fleet = Fleet(server, "tls")
+        device_id, api_key = fleet.device("secure")
+        stamp = int(time.time() * 1000) - 5000
+        result = subprocess.run([MOSQUITTO_PUB, "-h", "localhost", "-p", str(tls_port), "--cafile", certificate, "-u", api_key, "-q", "1",
+                                 "-t", "v1/devices/me/telemetry", "-m", f'{{"ts": {stamp}, "values": {{"secure": 1}}}}'],
+                                capture_output=True, text=True, timeout=DEADLINE_S)
+        checks.check("MQTTS: mosquitto_pub over TLS (verifying the certificate) is acknowledged", result.returncode == 0, result.stderr.strip())
+        checks.check("MQTTS: ... and its point is stored", fleet.history(device_id).get(stamp) == {"secure": 1})
+        with raw_connection(tls_port) as sock:
+            sock.sendall(connect_packet(4, api_key))
+            checks.check("MQTTS: plain MQTT on the TLS port gets no CONNACK", read_packet(sock) is None)
+    finally:
+        server.stop()
+
+
+def check_ports(binary, work, checks):
+    """An MQTT_PORT that is taken stops serve with one line; the standard port taken is one warning, HTTP served."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = Server(binary, "taken", work, {"MQTT_PORT": str(port)})
+        try:
+            status = server.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            status = None
+        server.stop()
+        output = open(server.log_path, encoding="utf-8", errors="replace").read().strip().splitlines()
+        checks.check("MQTT_PORT taken: serve exits non-zero with one line naming the port", status not in (None, 0) and len(output) == 1
+                     and str(port) in output[0], f"status {status}: {output}")
+    standard = socket.socket()
+    try:
+        standard.bind(("127.0.0.1", 1883))
+        standard.listen()
+    except OSError:
+        pass  # already taken by someone else: the case under test either way
+    try:
+        server = Server(binary, "standard", work, {"MQTT_PORT": "", "LOG_LEVEL": "info"})
+        try:
+            server.wait_until_ready()
+            log = open(server.log_path, encoding="utf-8", errors="replace").read()
+            checks.check("MQTT_PORT unset and 1883 taken: HTTP is served, with one warning", log.count("MQTT port 1883 is taken") == 1, log[-500:])
+        finally:
+            server.stop()
+    finally:
+        standard.close()
+
+
 def metric(server, name):
     with urllib.request.urlopen(server.base + "/metrics", timeout=DEADLINE_S) as response:
         for line in response.read().decode().splitlines():
@@ -511,8 +631,13 @@ def main():
         check_refusals(embedded, fleet, checks, "embedded")
         check_bad_input(embedded, fleet, checks, "embedded")
         check_revocation(embedded, fleet, checks, "embedded")
+        check_owner_deactivation(embedded, checks, "embedded")
+        check_alerts(embedded, fleet, checks, "embedded")
         embedded.stop()
         check_durability(args.binary, work, checks)
+        check_rate_limit(args.binary, work, checks)
+        check_tls(args.binary, work, checks)
+        check_ports(args.binary, work, checks)
         if args.database_url and args.redis_port:
             database = "iotflow_mqtt_" + uuid.uuid4().hex[:12]
             admin_url = urllib.parse.urlparse(args.database_url)
@@ -529,6 +654,8 @@ def main():
             check_bad_input(one, fleet, checks, "PostgreSQL + Redis")
             check_config(two, fleet, checks, "two instances", writer=one)
             check_revocation(two, fleet, checks, "two instances", writer=one)
+            check_owner_deactivation(two, checks, "two instances")
+            check_alerts(one, fleet, checks, "PostgreSQL + Redis")
     except Exception as error:  # noqa: BLE001 - any failure of the run is a failed check
         checks.check("the run completed", False, repr(error))
     finally:

@@ -33,8 +33,8 @@ struct DeviceOwnerConfigTests {
     @Test("another user gets 404 and changes nothing; the device's key and the admin token may not PUT; no credential is 401")
     func leastPrivilege() async throws {
         try await withApp { api in
-            let alice = try await api.registerUser()
-            let mallory = try await api.registerUser()
+            let alice = try await api.registerUser("alice")
+            let mallory = try await api.registerUser("mallory")
             let device = try await api.registerDevice(alice)
             let path = "/api/v1/devices/\(device.id)/config"
             expectError(try await api.get(path, auth: mallory.bearer), .notFound)

@@ -54,6 +54,8 @@ final class RecordingAlertListener: LiveFeed {
         self.log.withLock { $0.append(alert) }
     }
 
+    func deviceConfigChanged(deviceID: Int64) {}
+
     var alerts: [Alert] { self.log.withLock { $0 } }
 
     /// Transitions in order: `fire@<triggered s>` or `<status>@<s>`.
