@@ -7,4 +7,6 @@ enum MQTTLoggingKey {
     static let closeReason = "mqtt.close.reason"
     static let error = "mqtt.error"
     static let dropped = "mqtt.outbound.dropped"
+    static let localAddress = "mqtt.local.address"
+    static let connectionCount = "mqtt.connections"
 }

@@ -3,6 +3,7 @@ public import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,8 @@ public final class MQTTServer: Sendable {
     private let serverChannel: any Channel
     private let registry: MQTTConnectionRegistry
     private let logger: Logger
+    /// Set once every connection has been asked to drain; lets tests time the end of a batch after that point.
+    let hasRequestedDrain = Mutex(false)
 
     /// The bound port (useful with port 0).
     public var localPort: Int { self.serverChannel.localAddress?.port ?? 0 }
@@ -62,7 +65,7 @@ public final class MQTTServer: Sendable {
                 message: "MQTT listener: cannot bind \(configuration.host):\(configuration.port): \(error)"
             )
         }
-        logger.debug("MQTT listener bound", metadata: ["mqtt.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        logger.debug("MQTT listener bound", metadata: [MQTTLoggingKey.localAddress: "\(channel.localAddress.map { "\($0)" } ?? "?")"])
         return MQTTServer(serverChannel: channel, registry: registry, logger: logger)
     }
 
@@ -89,10 +92,11 @@ public final class MQTTServer: Sendable {
     private func drain() async {
         try? await self.serverChannel.close()
         let connections = self.registry.beginDraining()
-        self.logger.debug("MQTT listener draining", metadata: ["mqtt.connections": "\(connections.count)"])
+        self.logger.debug("MQTT listener draining", metadata: [MQTTLoggingKey.connectionCount: "\(connections.count)"])
         for connection in connections {
             connection.drain()
         }
+        self.hasRequestedDrain.withLock { $0 = true }
         for connection in connections {
             try? await connection.channel.closeFuture.get()
         }
