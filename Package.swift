@@ -195,6 +195,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MQTTNIOTests",
+            dependencies: [
+                "MQTTNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "IoTFlowStorageTests",
             dependencies: [
                 "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", "MongoNIO", .product(name: "Logging", package: "swift-log"),
