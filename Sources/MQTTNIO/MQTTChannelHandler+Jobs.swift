@@ -74,7 +74,7 @@ extension MQTTChannelHandler {
     /// Writes the SUBACK; returns the filters granted, for ``MQTTServerDelegate/subscribed(_:session:)``.
     func subscribeDecided(_ job: MQTTSubscribeJob, outcomes: [MQTTSubscribeOutcome]) -> [MQTTSubscriptionRequest] {
         let phase = self.stateMachine.phase
-        guard phase == .connected || phase == .draining else {
+        guard phase == .connected || phase == .finishing || phase == .draining else {
             return []
         }
         let (suback, granted) = self.stateMachine.suback(for: job, delegateOutcomes: outcomes)

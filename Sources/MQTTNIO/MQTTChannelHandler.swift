@@ -143,12 +143,15 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.cancelTimers()
-        let (reason, hadSession) = self.stateMachine.channelInactive()
+        let (reason, hadSession, orphaned) = self.stateMachine.channelInactive()
         self.registry.connectionClosed(id: self.connectionID, clientID: self.session?.clientID)
         self.logger.debug("MQTT connection closed", metadata: [MQTTLoggingKey.closeReason: "\(reason)"])
         let delegate = self.delegate
         if hadSession, let session = self.session {
-            Task { await delegate.closed(session, reason: reason) }
+            Task {
+                if !orphaned.isEmpty { _ = await delegate.publish(orphaned, session: session) }
+                await delegate.closed(session, reason: reason)
+            }
         } else {
             Task { await delegate.rejectedConnection(reason: reason) }
         }

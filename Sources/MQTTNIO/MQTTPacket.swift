@@ -148,6 +148,13 @@ struct MQTTUnsubAckPacket: Equatable, Sendable {
 struct MQTTDisconnectPacket: Equatable, Sendable {
     var reason: MQTTReasonCode = .success
     var properties = MQTTProperties()
+
+    /// The DISCONNECT a server closes a connection with: the reason's name as its Reason String, since some clients
+    /// (paho-mqtt 2.1) read the reason code only from a DISCONNECT that also has properties. A Reason String is allowed
+    /// on DISCONNECT whatever the client's Request Problem Information.
+    static func closing(_ reason: MQTTReasonCode) -> Self {
+        Self(reason: reason, properties: MQTTProperties(reason.disconnectText.map { [.reasonString($0)] } ?? []))
+    }
 }
 
 struct MQTTAuthPacket: Equatable, Sendable {

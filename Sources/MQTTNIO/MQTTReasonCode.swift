@@ -37,4 +37,28 @@ public struct MQTTReasonCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let wildcardSubscriptionsNotSupported = Self(rawValue: 0xA2)
 
     public var description: String { "0x" + String(self.rawValue, radix: 16, uppercase: true) }
+
+    /// The spec's name of the codes a server closes a connection with, sent as the DISCONNECT's Reason String.
+    var disconnectText: String? {
+        switch self {
+        case .unspecifiedError: "Unspecified error"
+        case .malformedPacket: "Malformed Packet"
+        case .protocolError: "Protocol Error"
+        case .implementationSpecificError: "Implementation specific error"
+        case .notAuthorized: "Not authorized"
+        case .serverUnavailable: "Server unavailable"
+        case .serverBusy: "Server busy"
+        case .serverShuttingDown: "Server shutting down"
+        case .keepAliveTimeout: "Keep Alive timeout"
+        case .sessionTakenOver: "Session taken over"
+        case .topicNameInvalid: "Topic Name invalid"
+        case .receiveMaximumExceeded: "Receive Maximum exceeded"
+        case .topicAliasInvalid: "Topic Alias invalid"
+        case .packetTooLarge: "Packet too large"
+        case .quotaExceeded: "Quota exceeded"
+        case .administrativeAction: "Administrative action"
+        case .payloadFormatInvalid: "Payload format invalid"
+        default: nil
+        }
+    }
 }

@@ -7,6 +7,11 @@ enum MQTTSessionJob {
     case subscribe(MQTTSubscribeJob)
     case unsubscribe(packetID: UInt16, filters: [String])
     case pinged
+
+    var isPublish: Bool {
+        if case .publish = self { return true }
+        return false
+    }
 }
 
 /// PUBLISH packets read while the previous batch was with the delegate, handed over together.

@@ -16,6 +16,9 @@ struct MQTTSessionStateMachine {
         /// CONNECT is with the delegate; later packets wait.
         case deciding
         case connected
+        /// The client sent DISCONNECT: what it published before is still handed over (MQTT 3.1.1 section 3.14.4 ends
+        /// the connection, not the messages already received), then the connection closes. Nothing more is read.
+        case finishing
         /// Shutdown: no new jobs; the one in progress finishes, then DISCONNECT 0x8B.
         case draining
         case closed
@@ -84,7 +87,7 @@ struct MQTTSessionStateMachine {
     var shouldPauseReading: Bool {
         switch self.phase {
         case .awaitingConnect: return false
-        case .deciding, .draining, .closed: return true
+        case .deciding, .finishing, .draining, .closed: return true
         case .connected: return self.awaitingOutcome >= self.configuration.receiveMaximum
         }
     }
@@ -136,7 +139,7 @@ struct MQTTSessionStateMachine {
                 return self.close(error.closeReason, sending: .connack(connack))
             }
             return self.close(error.closeReason, sending: nil)
-        case .connected, .draining:
+        case .connected, .finishing, .draining:
             return self.close(error.closeReason, disconnect: error.reasonCode)
         }
     }
@@ -154,7 +157,7 @@ struct MQTTSessionStateMachine {
     /// The server shuts down: close now unless a job is in progress, whose acknowledgements go out first.
     mutating func drainRequested() -> Action {
         switch self.phase {
-        case .closed, .draining:
+        case .closed, .draining, .finishing:
             return .none
         case .awaitingConnect, .deciding:
             return self.close(.serverDisconnected(.serverShuttingDown), sending: nil)
@@ -169,12 +172,24 @@ struct MQTTSessionStateMachine {
         }
     }
 
-    /// The channel closed: the reason for the delegate, and whether a session existed.
-    mutating func channelInactive() -> (reason: MQTTCloseReason, hadSession: Bool) {
+    /// The channel closed: the reason for the delegate, whether a session existed, and the QoS 0 messages read but
+    /// not yet handed over. Those have no acknowledgement the client waits for and no second chance, so they are
+    /// still handled; QoS 1 and 2 messages without their acknowledgement are sent again by the client.
+    mutating func channelInactive() -> (reason: MQTTCloseReason, hadSession: Bool, orphanedMessages: [MQTTInboundMessage]) {
         let reason = self.closeReason ?? .connectionLost
         self.closeReason = reason
+        var orphaned: [MQTTInboundMessage] = []
+        // Not after the server closed on purpose (a publish it refused, a protocol error): only a lost connection or
+        // a client's DISCONNECT leaves messages that are still due.
+        if self.wasAccepted, self.phase == .connected || self.phase == .finishing {
+            for case .publish(let batch) in self.jobs + [.publish(self.collecting)] {
+                orphaned += batch.messages.filter { $0.qos == .atMostOnce }
+            }
+        }
+        self.jobs.removeAll()
+        self.collecting = MQTTPublishBatch()
         self.phase = .closed
-        return (reason, self.wasAccepted)
+        return (reason, self.wasAccepted, orphaned)
     }
 
     // MARK: - Packets
@@ -193,7 +208,7 @@ struct MQTTSessionStateMachine {
             return .none
         case .connected:
             return self.connectedPacketReceived(packet)
-        case .draining, .closed:
+        case .finishing, .draining, .closed:
             return .none
         }
     }
@@ -285,7 +300,18 @@ struct MQTTSessionStateMachine {
             }
             return .write(.pingresp)
         case .disconnect:
-            return self.close(.clientDisconnected, sending: nil)
+            if !self.collecting.isEmpty {
+                self.jobs.append(.publish(self.collecting))
+                self.collecting = MQTTPublishBatch()
+            }
+            guard self.isJobRunning || self.jobs.contains(where: \.isPublish) else {
+                return self.close(.clientDisconnected, sending: nil)
+            }
+            // Only the publish batches are still due; the rest needs a connection that is ending.
+            self.jobs.removeAll { !$0.isPublish }
+            self.phase = .finishing
+            self.closeReason = .clientDisconnected
+            return .none
         case .connect:
             return self.protocolViolation("second CONNECT")
         case .auth:
@@ -325,7 +351,7 @@ struct MQTTSessionStateMachine {
 
     /// The next job, if none is running.
     private mutating func nextJob() -> MQTTSessionJob? {
-        guard !self.isJobRunning, self.phase == .connected else {
+        guard !self.isJobRunning, self.phase == .connected || self.phase == .finishing else {
             return nil
         }
         if let job = self.jobs.popFirst() {
@@ -347,7 +373,11 @@ struct MQTTSessionStateMachine {
         if self.phase == .draining {
             return (nil, self.close(.serverDisconnected(.serverShuttingDown), disconnect: .serverShuttingDown))
         }
-        return (self.nextJob(), nil)
+        let next = self.nextJob()
+        if next == nil, self.phase == .finishing {
+            return (nil, self.close(.clientDisconnected, sending: nil))
+        }
+        return (next, nil)
     }
 
     /// The SUBACK for a subscribe job, from the preset and the delegate's outcomes.
@@ -383,8 +413,7 @@ struct MQTTSessionStateMachine {
 
     /// Closes, with an MQTT 5 DISCONNECT first when a CONNACK has gone out.
     mutating func close(_ reason: MQTTCloseReason, disconnect: MQTTReasonCode) -> Action {
-        let packet: MQTTPacket? =
-            self.version == .v5 && self.wasAccepted ? .disconnect(MQTTDisconnectPacket(reason: disconnect)) : nil
+        let packet: MQTTPacket? = self.version == .v5 && self.wasAccepted ? .disconnect(.closing(disconnect)) : nil
         return self.close(reason, sending: packet)
     }
 

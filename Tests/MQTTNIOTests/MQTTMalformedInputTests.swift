@@ -120,6 +120,6 @@ import Testing
         }
         _ = machine.connectAccepted(assignedClientID: nil, now: .uptimeNanoseconds(0))
         let action = machine.packetReceived(packets[1])
-        #expect(action == .close(.malformedPacket("second CONNECT"), sending: .disconnect(MQTTDisconnectPacket(reason: .protocolError))))
+        #expect(action == .close(.malformedPacket("second CONNECT"), sending: .disconnect(MQTTDisconnectPacket.closing(.protocolError))))
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// The listener against a raw client: protocol violations, limits, timers and the acknowledgement flows on the wire.
 @Suite struct MQTTServerRawClientTests {
     static func isDisconnect(_ reason: MQTTReasonCode) -> (MQTTPacket) -> Bool {
-        { $0 == .disconnect(MQTTDisconnectPacket(reason: reason)) }
+        { $0 == .disconnect(MQTTDisconnectPacket.closing(reason)) }
     }
 
     static func publish(_ qos: MQTTQoS, id: UInt16 = 0, payload: String = "p") -> MQTTPacket {
@@ -127,7 +127,7 @@ import Testing
             try await client.sendBytes("30 80 80 01")
             try await client.waitForClose()
             if version == .v5 {
-                #expect(client.packets.last == .disconnect(MQTTDisconnectPacket(reason: .packetTooLarge)))
+                #expect(client.packets.last == .disconnect(MQTTDisconnectPacket.closing(.packetTooLarge)))
             } else {
                 #expect(client.packets.count == 1)
             }
@@ -177,7 +177,7 @@ import Testing
             #expect(
                 v5.packets.dropFirst() == [
                     .puback(MQTTAckPacket(packetID: 1)), .puback(MQTTAckPacket(packetID: 2, reason: .payloadFormatInvalid)),
-                    .disconnect(MQTTDisconnectPacket(reason: .topicNameInvalid)),
+                    .disconnect(MQTTDisconnectPacket.closing(.topicNameInvalid)),
                 ]
             )
             try await waitUntil("closed") { delegate.snapshot().closed.contains { $0.clientID == "b" } }
@@ -312,7 +312,7 @@ import Testing
         try await client.waitForClose()
         #expect(
             Array(client.packets.dropFirst()) == [
-                .puback(MQTTAckPacket(packetID: 1)), .disconnect(MQTTDisconnectPacket(reason: .serverShuttingDown)),
+                .puback(MQTTAckPacket(packetID: 1)), .disconnect(MQTTDisconnectPacket.closing(.serverShuttingDown)),
             ]
         )
         await run.value

@@ -44,13 +44,13 @@ import Testing
     @Test func connectMustComeFirst() {
         var machine = Machine(configuration: .init(maxPacketSize: 1000, receiveMaximum: 10))
         #expect(machine.packetReceived(Self.publish(.atMostOnce)) == .close(.malformedPacket("publish before CONNECT"), sending: nil))
-        #expect(machine.channelInactive() == (.malformedPacket("publish before CONNECT"), false))
+        #expect(machine.closedWith() == (.malformedPacket("publish before CONNECT"), false))
     }
 
     @Test func secondConnectIsAProtocolError() {
         var machine = Self.connected(.v3_1_1)
         #expect(machine.packetReceived(Self.connect(.v3_1_1)) == .close(.malformedPacket("second CONNECT"), sending: nil))
-        #expect(machine.channelInactive() == (.malformedPacket("second CONNECT"), true))
+        #expect(machine.closedWith() == (.malformedPacket("second CONNECT"), true))
     }
 
     @Test func acceptanceAdvertisesLimitsToV5Clients() throws {
@@ -97,7 +97,7 @@ import Testing
                 machine.connectRefused(v3: .notAuthorized, v5: .notAuthorized)
                     == .close(.refused, sending: .connack(MQTTConnAckPacket(sessionPresent: false, code: code)))
             )
-            #expect(machine.channelInactive() == (.refused, false))
+            #expect(machine.closedWith() == (.refused, false))
         }
     }
 
@@ -130,7 +130,7 @@ import Testing
     @Test func connectTimeoutClosesOnlyBeforeConnect() {
         var waiting = Machine(configuration: .init(maxPacketSize: 1000, receiveMaximum: 10))
         #expect(waiting.connectTimeoutFired() == .close(.connectTimeout, sending: nil))
-        #expect(waiting.channelInactive() == (.connectTimeout, false))
+        #expect(waiting.closedWith() == (.connectTimeout, false))
 
         var deciding = Machine(configuration: .init(maxPacketSize: 1000, receiveMaximum: 10))
         _ = deciding.packetReceived(Self.connect(.v3_1_1))
@@ -156,7 +156,7 @@ import Testing
         #expect(early.action == .none)
         #expect(early.next == Self.start + .seconds(25))
         let late = machine.keepAliveCheck(now: Self.start + .seconds(25))
-        #expect(late.action == .close(.keepAliveTimeout, sending: .disconnect(MQTTDisconnectPacket(reason: .keepAliveTimeout))))
+        #expect(late.action == .close(.keepAliveTimeout, sending: .disconnect(MQTTDisconnectPacket.closing(.keepAliveTimeout))))
         #expect(late.next == nil)
     }
 
@@ -197,7 +197,7 @@ import Testing
         let completion = machine.publishBatchCompleted(batch, outcomes: [.accepted, .disconnect(.topicNameInvalid), .accepted])
         #expect(completion.acknowledgements == [.puback(MQTTAckPacket(packetID: 1))])
         #expect(
-            completion.close == .close(.serverDisconnected(.topicNameInvalid), sending: .disconnect(MQTTDisconnectPacket(reason: .topicNameInvalid))))
+            completion.close == .close(.serverDisconnected(.topicNameInvalid), sending: .disconnect(MQTTDisconnectPacket.closing(.topicNameInvalid))))
     }
 
     @Test func qos2DuplicateBeforePubrelIsNotDeliveredTwice() throws {
@@ -258,7 +258,7 @@ import Testing
             machine.packetReceived(Self.publish(.atLeastOnce, id: 3))
                 == .close(
                     .malformedPacket("more than 2 unacknowledged QoS 1 and 2 publishes"),
-                    sending: .disconnect(MQTTDisconnectPacket(reason: .receiveMaximumExceeded))
+                    sending: .disconnect(MQTTDisconnectPacket.closing(.receiveMaximumExceeded))
                 )
         )
     }
@@ -331,7 +331,7 @@ import Testing
         publish.properties = MQTTProperties([.topicAlias(1)])
         #expect(
             machine.packetReceived(.publish(publish))
-                == .close(.malformedPacket("PUBLISH with a topic alias"), sending: .disconnect(MQTTDisconnectPacket(reason: .topicAliasInvalid)))
+                == .close(.malformedPacket("PUBLISH with a topic alias"), sending: .disconnect(MQTTDisconnectPacket.closing(.topicAliasInvalid)))
         )
     }
 
@@ -346,8 +346,10 @@ import Testing
 
     @Test func takeoverDisconnectsV5ClientsWith0x8E() {
         var machine = Self.connected(.v5)
-        #expect(machine.takenOver() == .close(.takenOver, sending: .disconnect(MQTTDisconnectPacket(reason: .sessionTakenOver))))
-        #expect(machine.channelInactive() == (.takenOver, true))
+        #expect(machine.takenOver() == .close(.takenOver, sending: .disconnect(MQTTDisconnectPacket.closing(.sessionTakenOver))))
+        // paho-mqtt 2.1 reads a DISCONNECT's reason code only when properties follow it.
+        #expect(MQTTDisconnectPacket.closing(.sessionTakenOver).properties.reasonString == "Session taken over")
+        #expect(machine.closedWith() == (.takenOver, true))
         var v311 = Self.connected(.v3_1_1)
         #expect(v311.takenOver() == .close(.takenOver, sending: nil))
     }
@@ -365,7 +367,7 @@ import Testing
         #expect(finished.next == nil)
         #expect(
             finished.close
-                == .close(.serverDisconnected(.serverShuttingDown), sending: .disconnect(MQTTDisconnectPacket(reason: .serverShuttingDown)))
+                == .close(.serverDisconnected(.serverShuttingDown), sending: .disconnect(MQTTDisconnectPacket.closing(.serverShuttingDown)))
         )
     }
 
@@ -377,12 +379,54 @@ import Testing
     @Test func clientDisconnect() {
         var machine = Self.connected(.v5)
         #expect(machine.packetReceived(.disconnect(MQTTDisconnectPacket())) == .close(.clientDisconnected, sending: nil))
-        #expect(machine.channelInactive() == (.clientDisconnected, true))
+        #expect(machine.closedWith() == (.clientDisconnected, true))
     }
 
     @Test func lostConnection() {
         var machine = Self.connected(.v5)
-        #expect(machine.channelInactive() == (.connectionLost, true))
+        #expect(machine.closedWith() == (.connectionLost, true))
+    }
+
+    @Test("DISCONNECT right after PUBLISH (mosquitto_pub at QoS 0): the messages are still handed over, then it closes")
+    func disconnectAfterPublishFinishesTheBatch() throws {
+        for version in [MQTTProtocolVersion.v3_1_1, .v5] {
+            var machine = Self.connected(version)
+            #expect(machine.packetReceived(Self.publish(.atMostOnce)) == .none)
+            #expect(machine.packetReceived(Self.publish(.atLeastOnce, id: 7)) == .none)
+            #expect(machine.packetReceived(.disconnect(MQTTDisconnectPacket())) == .none)
+            #expect(machine.shouldPauseReading)
+            guard case .publish(let batch) = machine.readComplete(now: Self.start) else {
+                Issue.record("the batch read before DISCONNECT did not start")
+                return
+            }
+            #expect(batch.messages.count == 2)
+            let completion = machine.publishBatchCompleted(batch, outcomes: [.accepted, .accepted])
+            #expect(completion.acknowledgements == [.puback(MQTTAckPacket(packetID: 7))])
+            let finished = machine.jobFinished()
+            #expect(finished.next == nil)
+            #expect(finished.close == .close(.clientDisconnected, sending: nil))
+            #expect(machine.closedWith() == (.clientDisconnected, true))
+        }
+    }
+
+    @Test("a lost connection hands over its unstarted QoS 0 messages, not QoS 1 ones (the client sends those again)")
+    func lostConnectionKeepsQoS0Messages() throws {
+        var machine = Self.connected(.v5)
+        let running = try #require(Self.readBatch(&machine, [Self.publish(.atMostOnce, topic: "first")]))
+        #expect(running.messages.count == 1)
+        #expect(machine.packetReceived(Self.publish(.atMostOnce, topic: "second")) == .none)
+        #expect(machine.packetReceived(Self.publish(.atLeastOnce, id: 3, topic: "third")) == .none)
+        let closed = machine.channelInactive()
+        #expect(closed.reason == .connectionLost)
+        #expect(closed.orphanedMessages.map(\.topic) == ["second"])
+    }
+
+    @Test("after the server closed on purpose, nothing read is handed over")
+    func purposefulCloseKeepsNothing() throws {
+        var machine = Self.connected(.v5)
+        #expect(machine.packetReceived(Self.publish(.atMostOnce)) == .none)
+        _ = machine.disconnectRequested(.notAuthorized)
+        #expect(machine.channelInactive().orphanedMessages.isEmpty)
     }
 }
 
@@ -398,4 +442,12 @@ extension MQTTSessionJob: Equatable {
 
 extension MQTTPublishBatch.Acknowledgement {
     static func puback(_ id: Int) -> Self { .puback(UInt16(id)) }
+}
+
+extension MQTTSessionStateMachine {
+    /// ``channelInactive()``'s reason and whether a session existed, for comparing at once.
+    mutating func closedWith() -> (MQTTCloseReason, Bool) {
+        let closed = self.channelInactive()
+        return (closed.reason, closed.hadSession)
+    }
 }
