@@ -12,6 +12,7 @@ extension MQTTSessionStateMachine {
         switch publish.qos {
         case .atMostOnce:
             self.collecting.messages.append(message)
+            self.queuedMessages += 1
             self.collecting.acknowledgements.append(.none)
             return .none
         case .atLeastOnce:
@@ -20,6 +21,7 @@ extension MQTTSessionStateMachine {
             }
             self.awaitingOutcome += 1
             self.collecting.messages.append(message)
+            self.queuedMessages += 1
             self.collecting.acknowledgements.append(.puback(publish.packetID))
             return .none
         case .exactlyOnce:
@@ -34,6 +36,7 @@ extension MQTTSessionStateMachine {
             self.awaitingOutcome += 1
             self.qos2[publish.packetID] = .awaitingOutcome
             self.collecting.messages.append(message)
+            self.queuedMessages += 1
             self.collecting.acknowledgements.append(.pubrec(publish.packetID))
             return .none
         }

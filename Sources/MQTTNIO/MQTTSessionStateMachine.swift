@@ -68,6 +68,9 @@ struct MQTTSessionStateMachine {
     private(set) var isJobRunning = false
     /// Publishes read since the last job was queued; handed over whole when the delegate is free.
     var collecting = MQTTPublishBatch()
+    /// Messages read and not yet handed to the delegate, of any QoS: reading pauses at Receive Maximum, so a flood of
+    /// QoS 0 publishes (which nothing else limits) waits in the client's socket rather than in this process.
+    var queuedMessages = 0
 
     // QoS 1 and 2 bookkeeping.
     /// QoS 1 and 2 publishes read and not yet acknowledged; reading pauses at Receive Maximum.
@@ -88,7 +91,8 @@ struct MQTTSessionStateMachine {
         switch self.phase {
         case .awaitingConnect: return false
         case .deciding, .finishing, .draining, .closed: return true
-        case .connected: return self.awaitingOutcome >= self.configuration.receiveMaximum
+        case .connected:
+            return self.awaitingOutcome >= self.configuration.receiveMaximum || self.queuedMessages >= self.configuration.receiveMaximum
         }
     }
 
@@ -165,6 +169,7 @@ struct MQTTSessionStateMachine {
             self.phase = .draining
             self.jobs.removeAll()
             self.collecting = MQTTPublishBatch()
+            self.queuedMessages = 0
             if self.isJobRunning {
                 return .none
             }
@@ -188,6 +193,7 @@ struct MQTTSessionStateMachine {
         }
         self.jobs.removeAll()
         self.collecting = MQTTPublishBatch()
+        self.queuedMessages = 0
         self.phase = .closed
         return (reason, self.wasAccepted, orphaned)
     }
@@ -356,12 +362,14 @@ struct MQTTSessionStateMachine {
         }
         if let job = self.jobs.popFirst() {
             self.isJobRunning = true
+            if case .publish(let batch) = job { self.queuedMessages -= batch.messages.count }
             return job
         }
         if !self.collecting.isEmpty {
             self.isJobRunning = true
             let batch = self.collecting
             self.collecting = MQTTPublishBatch()
+            self.queuedMessages -= batch.messages.count
             return .publish(batch)
         }
         return nil
@@ -425,6 +433,7 @@ struct MQTTSessionStateMachine {
         self.closeReason = reason
         self.jobs.removeAll()
         self.collecting = MQTTPublishBatch()
+        self.queuedMessages = 0
         self.heldPackets = []
         return .close(reason, sending: packet)
     }

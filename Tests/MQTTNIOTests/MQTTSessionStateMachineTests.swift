@@ -409,6 +409,19 @@ import Testing
         }
     }
 
+    @Test("a flood of QoS 0 publishes pauses reading at Receive Maximum until the delegate takes the batch")
+    func qos0FloodPausesReading() throws {
+        var machine = Self.connected(.v3_1_1, receiveMaximum: 4)
+        for _ in 0..<4 { #expect(machine.packetReceived(Self.publish(.atMostOnce)) == .none) }
+        #expect(machine.shouldPauseReading)
+        guard case .publish(let batch) = machine.readComplete(now: Self.start) else {
+            Issue.record("no batch")
+            return
+        }
+        #expect(batch.messages.count == 4)
+        #expect(!machine.shouldPauseReading)
+    }
+
     @Test("a lost connection hands over its unstarted QoS 0 messages, not QoS 1 ones (the client sends those again)")
     func lostConnectionKeepsQoS0Messages() throws {
         var machine = Self.connected(.v5)

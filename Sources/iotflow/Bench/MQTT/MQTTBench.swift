@@ -59,19 +59,22 @@ struct MQTTBench: AsyncParsableCommand {
         for (index, qos) in [UInt8(0), 1].enumerated() {
             let firstTimestamp = session.writeDay(index)
             Bench.progress("iotflow, QoS \(qos): \(self.connections) publishers for \(self.warmup) + \(self.seconds) s")
-            let tallies = try await self.publish(
+            let client = session.client
+            let metric = "iotflow_mqtt_messages_total{qos=\"\(qos)\"}"
+            let (tallies, storedInWindow) = try await self.publish(
                 port: mqttPort, group: group, qos: qos, firstTimestamp: firstTimestamp,
-                usernames: session.devices.map(\.key), topic: { _ in "v1/devices/me/telemetry" })
+                usernames: session.devices.map(\.key), topic: { _ in "v1/devices/me/telemetry" },
+                probe: { try await Self.metric(metric, client: client, authority: generator.authority) })
             var stored = 0
             for device in session.devices {
                 stored += try await session.storedPoints(of: device, start: firstTimestamp, end: firstTimestamp + BenchSession.day)
             }
             let acknowledged = tallies.reduce(0) { $0 + $1.acknowledged }
             let sent = tallies.reduce(0) { $0 + $1.sent }
-            // QoS 0 has no acknowledgement: its rate is what was stored over the whole run, warm-up included.
+            // QoS 0 has no acknowledgement: its rate is what the server counted as stored within the window.
             let rate =
                 qos == 0
-                ? Double(stored) / (self.warmup + self.seconds) : Double(tallies.reduce(0) { $0 + $1.latencies.count }) / self.seconds
+                ? (storedInWindow ?? 0) / self.seconds : Double(tallies.reduce(0) { $0 + $1.latencies.count }) / self.seconds
             rows.append(
                 MQTTBenchRow(
                     target: "iotflow (embedded)", qos: qos, rate: rate, tallies: tallies, isRelay: false,
@@ -83,9 +86,10 @@ struct MQTTBench: AsyncParsableCommand {
             guard FileManager.default.isExecutableFile(atPath: self.mosquitto) else {
                 throw BenchError("\(self.mosquitto) not found: apt-get install mosquitto, or --mosquitto none")
             }
-            let broker = try await MosquittoBroker.start(executable: self.mosquitto)
-            defer { broker.stop() }
-            for qos in [UInt8(0), 1] {
+            for qos in [UInt8(1), 0] {
+                // A broker of its own per run: what one run left queued must not weigh on the next.
+                let broker = try await MosquittoBroker.start(executable: self.mosquitto)
+                defer { broker.stop() }
                 Bench.progress("mosquitto, QoS \(qos): \(self.connections) publishers and one subscriber")
                 let (tallies, relayed) = try await self.relay(port: broker.port, group: group, qos: qos)
                 let acknowledged = qos == 0 ? relayed : min(relayed, tallies.reduce(0) { $0 + $1.latencies.count })
@@ -99,10 +103,20 @@ struct MQTTBench: AsyncParsableCommand {
         try await group.shutdownGracefully()
     }
 
+    /// A counter's value in the server's `/metrics`.
+    private static func metric(_ name: String, client: BenchHTTPClient, authority: String) async throws -> Double {
+        let response = try await client.send(BenchRequest(method: .GET, path: "/metrics", authority: authority)).expect(200, "GET /metrics")
+        let text = String(buffer: response.body)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }), let value = Double(line.split(separator: " ").last ?? "")
+        else { return 0 }
+        return value
+    }
+
     /// Runs the publishers (one per user name) and returns what each saw.
     private func publish(
-        port: Int, group: MultiThreadedEventLoopGroup, qos: UInt8, firstTimestamp: Int64, usernames: [String?], topic: (Int) -> String
-    ) async throws -> [MQTTBenchTally] {
+        port: Int, group: MultiThreadedEventLoopGroup, qos: UInt8, firstTimestamp: Int64, usernames: [String?], topic: (Int) -> String,
+        probe: (@Sendable () async throws -> Double)? = nil
+    ) async throws -> (tallies: [MQTTBenchTally], probed: Double?) {
         var channels: [any Channel] = []
         defer { for channel in channels { channel.close(promise: nil) } }
         for (index, username) in usernames.enumerated() {
@@ -123,7 +137,7 @@ struct MQTTBench: AsyncParsableCommand {
             channels.append(channel)
             try await connected.futureResult.get()
         }
-        return try await self.measure(channels)
+        return try await self.measure(channels, probe: probe)
     }
 
     /// Publishers to the broker on `port` and one subscriber to all of their topics.
@@ -146,11 +160,16 @@ struct MQTTBench: AsyncParsableCommand {
             MQTTBenchStart(warmupEnd: warmupEnd, end: warmupEnd + TimeAmount(.seconds(self.seconds)), promise: subscriberPromise))
         let tallies = try await self.publish(
             port: port, group: group, qos: qos, firstTimestamp: 0, usernames: Array(repeating: nil, count: self.connections),
-            topic: { "bench/\($0)" })
+            topic: { "bench/\($0)" }
+        ).tallies
         return (tallies, try await subscriberPromise.futureResult.get().measured)
     }
 
-    private func measure(_ channels: [any Channel]) async throws -> [MQTTBenchTally] {
+    /// Starts every connection's run and waits for all; `probe`, when given, is read at the end of the warm-up and at
+    /// the end of the window, and the difference returned.
+    private func measure(
+        _ channels: [any Channel], probe: (@Sendable () async throws -> Double)?
+    ) async throws -> (tallies: [MQTTBenchTally], probed: Double?) {
         let warmupEnd = NIODeadline.now() + TimeAmount(.seconds(self.warmup))
         let end = warmupEnd + TimeAmount(.seconds(self.seconds))
         var futures: [EventLoopFuture<MQTTBenchTally>] = []
@@ -159,9 +178,16 @@ struct MQTTBench: AsyncParsableCommand {
             channel.pipeline.fireUserInboundEventTriggered(MQTTBenchStart(warmupEnd: warmupEnd, end: end, promise: promise))
             futures.append(promise.futureResult)
         }
+        var probed: Double?
+        if let probe {
+            try await Task.sleep(for: .nanoseconds(max(0, warmupEnd.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds)))
+            let first = try await probe()
+            try await Task.sleep(for: .nanoseconds(max(0, end.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds)))
+            probed = try await probe() - first
+        }
         var tallies: [MQTTBenchTally] = []
         for future in futures { tallies.append(try await future.get()) }
-        return tallies
+        return (tallies, probed)
     }
 }
 
