@@ -4,12 +4,12 @@ import NIOCore
 /// only when the previous one has finished, so a connection's delegate calls never overlap.
 extension MQTTChannelHandler {
     func start(_ job: MQTTSessionJob) {
-        guard let context = self.context, let session = self.session else {
+        guard let session = self.session else {
             return
         }
         let delegate = self.delegate
         let handler = self.loopBound
-        let eventLoop = context.eventLoop
+        let eventLoop = handler.eventLoop
         switch job {
         case .connected:
             Task {
@@ -66,6 +66,7 @@ extension MQTTChannelHandler {
         }
         if let close = completion.close {
             self.perform(close)
+            self.notifyDeferredClose()
             return
         }
         self.jobFinished()
@@ -74,7 +75,7 @@ extension MQTTChannelHandler {
     /// Writes the SUBACK; returns the filters granted, for ``MQTTServerDelegate/subscribed(_:session:)``.
     func subscribeDecided(_ job: MQTTSubscribeJob, outcomes: [MQTTSubscribeOutcome]) -> [MQTTSubscriptionRequest] {
         let phase = self.stateMachine.phase
-        guard phase == .connected || phase == .draining else {
+        guard phase == .connected || phase == .draining || phase == .disconnecting else {
             return []
         }
         let (suback, granted) = self.stateMachine.suback(for: job, delegateOutcomes: outcomes)
@@ -88,12 +89,14 @@ extension MQTTChannelHandler {
         let (next, close) = self.stateMachine.jobFinished()
         if let close {
             self.perform(close)
+            self.notifyDeferredClose()
             return
         }
         self.flush()
         if let next {
             self.start(next)
         }
+        self.notifyDeferredClose()
         self.resumeReadingIfPossible()
     }
 }

@@ -21,6 +21,10 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
     var logger: Logger
 
     var context: ChannelHandlerContext?
+    /// Kept after the handler is removed: jobs read before a client's DISCONNECT may still be running then.
+    private var eventLoop: (any EventLoop)?
+    /// The close reason, held back from the delegate until the jobs queued before the close have finished.
+    private var deferredCloseReason: MQTTCloseReason?
     var encoder = MQTTPacketEncoder(version: .v3_1_1)
     var pendingWrites: ByteBuffer
     private var isStarted = false
@@ -48,7 +52,7 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
     }
 
     var loopBound: NIOLoopBound<MQTTChannelHandler> {
-        NIOLoopBound(self, eventLoop: self.context!.eventLoop)
+        NIOLoopBound(self, eventLoop: self.eventLoop!)
     }
 
     private var handle: MQTTConnectionRegistry.Handle {
@@ -59,6 +63,7 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.eventLoop = context.eventLoop
         if context.channel.isActive {
             self.start(context: context)
         }
@@ -147,12 +152,24 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
         self.registry.connectionClosed(id: self.connectionID, clientID: self.session?.clientID)
         self.logger.debug("MQTT connection closed", metadata: [MQTTLoggingKey.closeReason: "\(reason)"])
         let delegate = self.delegate
-        if hadSession, let session = self.session {
+        if hadSession, self.stateMachine.hasPendingWork, self.stateMachine.phase == .disconnecting {
+            self.deferredCloseReason = reason
+        } else if hadSession, let session = self.session {
             Task { await delegate.closed(session, reason: reason) }
         } else {
             Task { await delegate.rejectedConnection(reason: reason) }
         }
         context.fireChannelInactive()
+    }
+
+    /// Tells the delegate about a close it was not told of while jobs queued before it were running.
+    func notifyDeferredClose() {
+        guard let reason = self.deferredCloseReason, !self.stateMachine.hasPendingWork, let session = self.session else {
+            return
+        }
+        self.deferredCloseReason = nil
+        let delegate = self.delegate
+        Task { await delegate.closed(session, reason: reason) }
     }
 
     // MARK: - Actions

@@ -70,7 +70,7 @@ extension MQTTSessionStateMachine {
     /// The delegate's outcomes for a batch (one per message, in order): the acknowledgements, in receive order,
     /// up to a `.disconnect` outcome, which closes instead. Does not start the next job; see ``jobFinished()``.
     mutating func publishBatchCompleted(_ batch: MQTTPublishBatch, outcomes: [MQTTPublishOutcome]) -> PublishCompletion {
-        guard self.phase == .connected || self.phase == .draining else {
+        guard self.phase == .connected || self.phase == .draining || self.phase == .disconnecting else {
             return PublishCompletion(acknowledgements: [], close: nil)
         }
         let isV5 = self.version == .v5

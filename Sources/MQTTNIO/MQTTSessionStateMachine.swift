@@ -18,6 +18,9 @@ struct MQTTSessionStateMachine {
         case connected
         /// Shutdown: no new jobs; the one in progress finishes, then DISCONNECT 0x8B.
         case draining
+        /// The client sent DISCONNECT: the publishes read before it still go to the delegate, then the channel
+        /// closes (even if the client closed its end first).
+        case disconnecting
         case closed
     }
 
@@ -84,7 +87,7 @@ struct MQTTSessionStateMachine {
     var shouldPauseReading: Bool {
         switch self.phase {
         case .awaitingConnect: return false
-        case .deciding, .draining, .closed: return true
+        case .deciding, .draining, .disconnecting, .closed: return true
         case .connected: return self.awaitingOutcome >= self.configuration.receiveMaximum
         }
     }
@@ -136,7 +139,7 @@ struct MQTTSessionStateMachine {
                 return self.close(error.closeReason, sending: .connack(connack))
             }
             return self.close(error.closeReason, sending: nil)
-        case .connected, .draining:
+        case .connected, .draining, .disconnecting:
             return self.close(error.closeReason, disconnect: error.reasonCode)
         }
     }
@@ -154,7 +157,7 @@ struct MQTTSessionStateMachine {
     /// The server shuts down: close now unless a job is in progress, whose acknowledgements go out first.
     mutating func drainRequested() -> Action {
         switch self.phase {
-        case .closed, .draining:
+        case .closed, .draining, .disconnecting:
             return .none
         case .awaitingConnect, .deciding:
             return self.close(.serverDisconnected(.serverShuttingDown), sending: nil)
@@ -169,12 +172,20 @@ struct MQTTSessionStateMachine {
         }
     }
 
-    /// The channel closed: the reason for the delegate, and whether a session existed.
+    /// The channel closed: the reason for the delegate, and whether a session existed. After a client's
+    /// DISCONNECT, jobs still queued keep running (``hasPendingWork``) and the phase stays `disconnecting`.
     mutating func channelInactive() -> (reason: MQTTCloseReason, hadSession: Bool) {
         let reason = self.closeReason ?? .connectionLost
         self.closeReason = reason
-        self.phase = .closed
+        if self.phase != .disconnecting {
+            self.phase = .closed
+        }
         return (reason, self.wasAccepted)
+    }
+
+    /// Delegate work queued or in progress.
+    var hasPendingWork: Bool {
+        self.isJobRunning || !self.jobs.isEmpty || !self.collecting.isEmpty
     }
 
     // MARK: - Packets
@@ -193,7 +204,7 @@ struct MQTTSessionStateMachine {
             return .none
         case .connected:
             return self.connectedPacketReceived(packet)
-        case .draining, .closed:
+        case .draining, .disconnecting, .closed:
             return .none
         }
     }
@@ -285,7 +296,7 @@ struct MQTTSessionStateMachine {
             }
             return .write(.pingresp)
         case .disconnect:
-            return self.close(.clientDisconnected, sending: nil)
+            return self.clientDisconnected()
         case .connect:
             return self.protocolViolation("second CONNECT")
         case .auth:
@@ -312,6 +323,20 @@ struct MQTTSessionStateMachine {
         return MQTTSubscribeJob(packetID: subscribe.packetID, presetOutcomes: presets, requests: requests)
     }
 
+    /// DISCONNECT from the client: QoS 0 publishes read before it are still handed to the delegate.
+    private mutating func clientDisconnected() -> Action {
+        if !self.collecting.isEmpty {
+            self.jobs.append(.publish(self.collecting))
+            self.collecting = MQTTPublishBatch()
+        }
+        guard self.hasPendingWork else {
+            return self.close(.clientDisconnected, sending: nil)
+        }
+        self.phase = .disconnecting
+        self.closeReason = .clientDisconnected
+        return .none
+    }
+
     // MARK: - Jobs
 
     /// Queues a non-publish job after the publishes read before it.
@@ -325,7 +350,7 @@ struct MQTTSessionStateMachine {
 
     /// The next job, if none is running.
     private mutating func nextJob() -> MQTTSessionJob? {
-        guard !self.isJobRunning, self.phase == .connected else {
+        guard !self.isJobRunning, self.phase == .connected || self.phase == .disconnecting else {
             return nil
         }
         if let job = self.jobs.popFirst() {
@@ -347,7 +372,11 @@ struct MQTTSessionStateMachine {
         if self.phase == .draining {
             return (nil, self.close(.serverDisconnected(.serverShuttingDown), disconnect: .serverShuttingDown))
         }
-        return (self.nextJob(), nil)
+        let next = self.nextJob()
+        if next == nil, self.phase == .disconnecting {
+            return (nil, self.close(.clientDisconnected, sending: nil))
+        }
+        return (next, nil)
     }
 
     /// The SUBACK for a subscribe job, from the preset and the delegate's outcomes.
@@ -394,6 +423,8 @@ struct MQTTSessionStateMachine {
         }
         self.phase = .closed
         self.closeReason = reason
+        // A job still with the delegate finishes unobserved: its result is dropped.
+        self.isJobRunning = false
         self.jobs.removeAll()
         self.collecting = MQTTPublishBatch()
         self.heldPackets = []
