@@ -317,7 +317,8 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
 
     func drain() {
         self.perform(self.stateMachine.drainRequested())
-        guard self.stateMachine.phase == .draining, let context = self.context else {
+        let phase = self.stateMachine.phase
+        guard phase == .draining || phase == .disconnecting, let context = self.context else {
             return
         }
         let handler = self.loopBound

@@ -15,7 +15,11 @@ enum MosquittoClient {
 
     /// The path of a mosquitto client, or a recorded failure saying how to install it: a missing tool fails the test
     /// rather than skipping it, so that CI never passes without having run it.
-    static func executable(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
+    static func executable(
+        _ name: String,
+        installHint: String = "install the mosquitto clients (apt-get install -y mosquitto-clients, or scripts/install-test-tools.sh)",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> URL? {
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin"]
         for directory in directories {
             let path = "\(directory)/\(name)"
@@ -24,7 +28,7 @@ enum MosquittoClient {
             }
         }
         Issue.record(
-            "\(name) not found: install the mosquitto clients (apt-get install -y mosquitto-clients, or scripts/install-test-tools.sh)",
+            "\(name) not found: \(installHint)",
             sourceLocation: sourceLocation
         )
         return nil
@@ -35,9 +39,10 @@ enum MosquittoClient {
         _ name: String,
         _ arguments: [String],
         input: String? = nil,
+        installHint: String = "install the mosquitto clients (apt-get install -y mosquitto-clients, or scripts/install-test-tools.sh)",
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Result? {
-        guard let executable = Self.executable(name, sourceLocation: sourceLocation) else {
+        guard let executable = Self.executable(name, installHint: installHint, sourceLocation: sourceLocation) else {
             return nil
         }
         // Files rather than pipes: reading a pipe blocks a thread, and the concurrency pool has only as many
@@ -48,9 +53,9 @@ enum MosquittoClient {
         let outputURL = directory.appendingPathComponent("stdout")
         let errorURL = directory.appendingPathComponent("stderr")
         let inputURL = directory.appendingPathComponent("stdin")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        FileManager.default.createFile(atPath: inputURL.path, contents: Data((input ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: inputURL.path, contents: Data((input ?? "").utf8))
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
