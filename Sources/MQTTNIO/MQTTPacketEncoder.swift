@@ -111,13 +111,6 @@ struct MQTTPacketEncoder {
         }
     }
 
-    /// The encoded size of a packet, to compare with a client's Maximum Packet Size before sending it.
-    mutating func encodedSize(of packet: MQTTPacket) -> Int {
-        var buffer = ByteBufferAllocator().buffer(capacity: 0)
-        self.encode(packet, into: &buffer)
-        return buffer.readableBytes
-    }
-
     private mutating func stageConnect(_ connect: MQTTConnectPacket) {
         let isV5 = connect.version == .v5
         self.scratch.writeMQTTString("MQTT")

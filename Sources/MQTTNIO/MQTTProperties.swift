@@ -242,12 +242,6 @@ extension MQTTProperties {
         }
         return total
     }
-
-    /// Bytes of the property length and the properties.
-    var encodedLengthWithPrefix: Int {
-        let length = self.encodedLength
-        return ByteBuffer.mqttVarintLength(length) + length
-    }
 }
 
 extension MQTTProperty {

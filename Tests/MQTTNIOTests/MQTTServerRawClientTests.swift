@@ -185,6 +185,18 @@ import Testing
         }
     }
 
+    @Test func qos0BeforeDisconnectIsDelivered() async throws {
+        let delegate = MQTTTestDelegate()
+        try await withTestServer(delegate: delegate) { server in
+            let (client, _) = try await MQTTTestClient.connected(port: server.localPort, version: .v3_1_1)
+            try await client.send(Self.publish(.atMostOnce, payload: "last words"), .disconnect(MQTTDisconnectPacket()))
+            try await client.waitForClose()
+            try await waitUntil("the message") { delegate.snapshot().messages.count == 1 }
+            try await waitUntil("closed") { delegate.snapshot().closed.count == 1 }
+            #expect(delegate.snapshot().closed.first?.reason == .clientDisconnected)
+        }
+    }
+
     @Test func qos2DuplicatesReachTheDelegateOnce() async throws {
         let delegate = MQTTTestDelegate()
         try await withTestServer(delegate: delegate) { server in
