@@ -382,24 +382,6 @@ import Testing
         #expect(machine.closedWith() == (.clientDisconnected, true))
     }
 
-    @Test func publishesBeforeDisconnectStillReachTheDelegate() throws {
-        var machine = Self.connected(.v5)
-        _ = machine.packetReceived(Self.publish(.atMostOnce))
-        #expect(machine.packetReceived(.disconnect(MQTTDisconnectPacket())) == .none)
-        #expect(machine.shouldPauseReading)
-        guard case .publish(let batch) = machine.readComplete(now: Self.start) else {
-            Issue.record("the publish was dropped")
-            return
-        }
-        #expect(batch.messages.count == 1)
-        // The client closing its end first does not stop the batch.
-        #expect(machine.channelInactive() == (.clientDisconnected, true))
-        #expect(machine.hasPendingWork)
-        #expect(machine.publishBatchCompleted(batch, outcomes: [.accepted]).close == nil)
-        #expect(machine.jobFinished().close == .close(.clientDisconnected, sending: nil))
-        #expect(!machine.hasPendingWork)
-    }
-
     @Test func lostConnection() {
         var machine = Self.connected(.v5)
         #expect(machine.closedWith() == (.connectionLost, true))

@@ -12,8 +12,9 @@ struct MQTTBench: AsyncParsableCommand {
         discussion: """
             Publishers are raw MQTT 3.1.1 connections on one event-loop thread of this process, one device each, sending \
             single-value ThingsBoard payloads ({"ts":…,"values":{"temperature":21.5}}) to v1/devices/me/telemetry. QoS 1 \
-            keeps --window messages in flight per connection; QoS 0 writes as fast as the socket takes them. Stored points \
-            are counted over HTTP afterwards. With mosquitto installed (Debian's mosquitto), the same publishers then send \
+            keeps --window messages in flight per connection (its rate: PUBACKs within the window); QoS 0 writes as fast as \
+            the socket takes them (its rate: the server's iotflow_mqtt_messages_total{qos="0"} over the window). Stored \
+            points are also counted over HTTP afterwards. With mosquitto installed (Debian's mosquitto), the same publishers then send \
             to a mosquitto on loopback that relays every message to one subscriber: a broker that stores nothing.
             """
     )
@@ -107,7 +108,8 @@ struct MQTTBench: AsyncParsableCommand {
     private static func metric(_ name: String, client: BenchHTTPClient, authority: String) async throws -> Double {
         let response = try await client.send(BenchRequest(method: .GET, path: "/metrics", authority: authority)).expect(200, "GET /metrics")
         let text = String(buffer: response.body)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }), let value = Double(line.split(separator: " ").last ?? "")
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") }),
+            let value = Double(line.split(separator: " ").last ?? "")
         else { return 0 }
         return value
     }
