@@ -11,7 +11,8 @@ and mosquitto_sub (Debian's mosquitto-clients), paho-mqtt 2.x, and raw sockets f
   - key rotation, deletion and deactivation disconnect a connected device at once;
   - malformed and oversize packets, no CONNECT, PUBLISH before CONNECT: closed, and the server keeps serving;
   - kill -9 under QoS 1 publishers: every acknowledged point is there after the restart;
-  - a flood past RATE_LIMIT_PER_MINUTE stores up to the limit (5: PUBACK 0x97); a point over MQTT fires an alert;
+  - a flood past RATE_LIMIT_PER_MINUTE stores up to the limit (5: PUBACK 0x97); a point over MQTT fires an alert and
+    reaches the device's live stream;
   - MQTTS with a PEM certificate; an MQTT_PORT that is taken stops serve, the standard port taken does not;
   - with --database-url and --redis-port: the same on PostgreSQL + Redis, plus a config change and a key rotation made
     through one instance reach a device connected to the other.
@@ -22,6 +23,7 @@ Prints one line per check and 'N passed, N failed'; exits 1 on any failure.
 """
 import argparse
 import calendar
+import json
 import os
 import shutil
 import socket
@@ -438,6 +440,25 @@ def check_owner_deactivation(server, checks, label):
         lambda: connack_code(server.mqtt_port, 5, api_key) == 0x00))
 
 
+def check_live_stream(server, fleet, checks, label):
+    """A point published over MQTT reaches a WebSocket stream of its device, as one posted over HTTP does."""
+    from websockets.sync.client import connect
+
+    device_id, api_key = fleet.device("streamed")
+    url = f"ws://127.0.0.1:{server.port}/api/v1/telemetry/{device_id}/stream?token={fleet.token}"
+    with connect(url, open_timeout=DEADLINE_S, proxy=None) as stream:
+        stamp = int(time.time() * 1000) - 1000
+        result = mosquitto_pub(server.mqtt_port, api_key, 4, 1, "v1/devices/me/telemetry", f'{{"ts": {stamp}, "values": {{"live": 7}}}}')
+        frame = None
+        deadline = time.monotonic() + DEADLINE_S
+        while frame is None and time.monotonic() < deadline:
+            message = json.loads(stream.recv(timeout=DEADLINE_S))
+            if message.get("type") == "telemetry":
+                frame = message
+    checks.check(f"{label}: a point published over MQTT reaches the device's live stream", result.returncode == 0 and frame is not None
+                 and frame.get("device_id") == device_id and frame.get("measurements") == {"live": 7}, str(frame))
+
+
 def check_alerts(server, fleet, checks, label):
     """A point published over MQTT goes through alert evaluation like one posted over HTTP."""
     device_id, api_key = fleet.device("alerting")
@@ -639,6 +660,7 @@ def main():
         check_revocation(embedded, fleet, checks, "embedded")
         check_owner_deactivation(embedded, checks, "embedded")
         check_alerts(embedded, fleet, checks, "embedded")
+        check_live_stream(embedded, fleet, checks, "embedded")
         embedded.stop()
         check_durability(args.binary, work, checks)
         check_rate_limit(args.binary, work, checks)
@@ -662,6 +684,7 @@ def main():
             check_revocation(two, fleet, checks, "two instances", writer=one)
             check_owner_deactivation(two, checks, "two instances")
             check_alerts(one, fleet, checks, "PostgreSQL + Redis")
+            check_live_stream(one, fleet, checks, "PostgreSQL + Redis")
     except Exception as error:  # noqa: BLE001 - any failure of the run is a failed check
         checks.check("the run completed", False, repr(error))
     finally:
