@@ -29,7 +29,10 @@ struct AlertMultiInstanceTests {
             // applies (without the change ever arriving, nothing fires and the poll below fails).
             var next = start + 1000
             let fired = try await self.postUntil(two, device, ["t": 51], from: &next, owner: owner) { alerts in !alerts.isEmpty }
-            #expect(fired.first?["value"].int == 51)
+            // Evaluation runs after commit, off the request path: on a loaded machine the first point (50) may only be
+            // evaluated once the rule has reached this instance, and then it is the one that fires. Either way the
+            // rule created through the first instance applied on the second.
+            #expect([50, 51].contains(fired.first?["value"].int ?? 0), "\(fired)")
             // Disabled through the first instance, then a second rule added after it: once the second instance
             // applies the new rule it has applied the disabling too (one channel, in order).
             let path = "/api/v1/alerts/rules/\(try #require(rule["id"].int))"
