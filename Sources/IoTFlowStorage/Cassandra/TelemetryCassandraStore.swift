@@ -83,7 +83,7 @@ public struct TelemetryCassandraStore: TelemetryStore {
                             [.bigint(partition.deviceID), .bigint(partition.bucket), .timestamp(item.timestamp), .text(item.text), self.timeToLive]
                         ))
                 }
-                batches.append(contentsOf: statements.chunked(Self.statementsPerBatch).map(Array.init))
+                batches.append(contentsOf: CassandraBatchSplitter.batches(statements, maxStatements: Self.statementsPerBatch))
             }
             var latestByDevice: [Int64: [CassandraStatement]] = [:]
             for row in batch.latest {

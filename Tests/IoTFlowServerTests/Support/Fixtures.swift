@@ -122,20 +122,4 @@ extension TestAPI {
         let body: JSONValue = ["points": .array(points.map { ["timestamp": .string(TestTime.iso($0.0)), "data": $0.1] })]
         try requireJSON(try await self.postTelemetry(device, body), .created, sourceLocation: sourceLocation)
     }
-
-    /// ``postBatch(_:_:sourceLocation:)`` for tests about something other than the store: a 503 (the store did not
-    /// answer in time, as the CQL peer of the Cassandra pass may not on a loaded machine) acknowledged nothing and is
-    /// sent again, a few times, with the same timestamps.
-    func postBatchRetryingUnavailable(
-        _ device: TestDevice,
-        _ points: [(Int64, JSONValue)],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let body: JSONValue = ["points": .array(points.map { ["timestamp": .string(TestTime.iso($0.0)), "data": $0.1] })]
-        var response = try await self.postTelemetry(device, body)
-        for _ in 0..<4 where response.status == .serviceUnavailable {
-            response = try await self.postTelemetry(device, body)
-        }
-        try requireJSON(response, .created, sourceLocation: sourceLocation)
-    }
 }
