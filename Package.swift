@@ -150,6 +150,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Child processes for the suites (servers, scripts, oracles), without Foundation's Process (see ChildProcess).
+        .target(
+            name: "TestProcess",
+            path: "Tests/TestProcess",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IoTFlowCoreTests",
             dependencies: ["IoTFlowCore"],
@@ -158,6 +164,7 @@ let package = Package(
         .testTarget(
             name: "RedisNIOTests",
             dependencies: [
+                "TestProcess",
                 "RedisNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -170,6 +177,7 @@ let package = Package(
         .testTarget(
             name: "CassandraNIOTests",
             dependencies: [
+                "TestProcess",
                 "CassandraNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -184,6 +192,7 @@ let package = Package(
         .testTarget(
             name: "MongoNIOTests",
             dependencies: [
+                "TestProcess",
                 "MongoNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -197,6 +206,7 @@ let package = Package(
         .testTarget(
             name: "MQTTNIOTests",
             dependencies: [
+                "TestProcess",
                 "MQTTNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -211,7 +221,8 @@ let package = Package(
         .testTarget(
             name: "IoTFlowStorageTests",
             dependencies: [
-                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", "MongoNIO", .product(name: "Logging", package: "swift-log"),
+                "IoTFlowCore", "IoTFlowStorage", "RedisNIO", "CassandraNIO", "MongoNIO", "TestProcess",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
@@ -236,6 +247,7 @@ let package = Package(
         .testTarget(
             name: "IoTFlowBinaryTests",
             dependencies: [
+                "TestProcess",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

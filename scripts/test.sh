@@ -41,6 +41,10 @@ stage() {
     echo "== $name: $((SECONDS - start)) s"
 }
 
+# A crashing test process prints the backtrace of the crashed thread only: with every thread (a test run has hundreds)
+# the one that matters scrolled out of the part of the log CI keeps.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-threads=crashed,images=none}
+
 tools=$(bash scripts/install-test-tools.sh | tail -n 1)
 # MongoNIOTests check the BSON codec against pymongo's (Tests/Support/mongo/bson_oracle.py) with this interpreter.
 export IOTFLOW_TEST_PYTHON="$tools/python"

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcess
 import Testing
 
 /// Runs the Python oracle (the DataStax driver's own protocol primitives) copied into `Oracle/` beside this file.
@@ -10,47 +11,15 @@ enum OracleProcess {
 
     static let installHint = "the CQL oracle needs python3 with the DataStax driver: pip install cassandra-driver"
 
-    /// Runs `python3 <script> <arguments>` in the oracle directory with `input` on stdin.
+    /// Runs `python3 <script> <arguments>` with `input` on stdin; `script` is a file of the oracle directory, or `-c`.
     static func run(_ script: String, _ arguments: [String], input: String) async throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        process.currentDirectoryURL = self.directory
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let path = script.hasPrefix("-") ? script : self.directory.appendingPathComponent(script).path
         do {
-            try process.run()
+            let result = try await runCommand("/usr/bin/env", ["python3", path] + arguments, input: input)
+            return (result.status, result.output, result.errors)
         } catch {
             Issue.record("cannot start python3 (\(error)); \(self.installHint)")
             throw error
-        }
-        // Read both pipes while writing, so that a large output cannot block the child on a full pipe. The blocking
-        // reads run on Dispatch threads: on the few threads of Swift's cooperative pool they could starve every test.
-        async let outputData = Self.readToEnd(stdout.fileHandleForReading)
-        async let errorData = Self.readToEnd(stderr.fileHandleForReading)
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = await outputData
-        let errors = await errorData
-        // Both pipes are at end of file, so the child has exited or is about to.
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
-        return (status, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
-    }
-
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: handle.readDataToEndOfFile())
-            }
         }
     }
 

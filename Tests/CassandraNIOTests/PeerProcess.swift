@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import TestProcess
 import Testing
 
 @testable import CassandraNIO
@@ -9,9 +10,9 @@ import Testing
 /// The oracle's CQL protocol peer (`Oracle/peer.py`) on a free local port, for the duration of one test.
 final class PeerProcess: Sendable {
     let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: ChildProcess) {
         self.port = port
         self.process = process
     }
@@ -23,18 +24,13 @@ final class PeerProcess: Sendable {
         if fixedPort == nil {
             port = try await Self.freePort()
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "peer.py", String(port)]
-        process.currentDirectoryURL = OracleProcess.directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let script = OracleProcess.directory.appendingPathComponent("peer.py").path
+        let process = try ChildProcess.launch("/usr/bin/env", ["python3", script, String(port)])
         let peer = PeerProcess(port: port, process: process)
         let end = ContinuousClock.now + deadline
         while ContinuousClock.now < end {
-            guard process.isRunning else {
-                throw PeerError(description: "peer.py exited with status \(process.terminationStatus); \(OracleProcess.installHint)")
+            if let status = process.exitStatus {
+                throw PeerError(description: "peer.py exited with status \(status); \(OracleProcess.installHint)")
             }
             if await Self.accepts(port: port) {
                 return peer
@@ -58,18 +54,10 @@ final class PeerProcess: Sendable {
         }
     }
 
-    /// Kills the peer and waits until it is gone.
-    ///
-    /// SIGKILL, because the child of Foundation's `Process` does not die of SIGTERM here; and a poll of `isRunning`
-    /// rather than `waitUntilExit()`, which spins a run loop on a thread of the cooperative pool.
+    /// Kills the peer (SIGKILL) and waits until it is gone.
     func stop() async {
-        if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
-        }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while self.process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        self.process.send(SIGKILL)
+        await self.process.waitForExit()
     }
 
     /// A port the kernel just handed out and that nothing listens on now.

@@ -16,7 +16,7 @@ struct CassandraFaultTests {
     func killedUnderWrites() async throws {
         let peer = try TestPeer()
         defer { peer.remove() }
-        try peer.start()
+        try await peer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try await ServerProcess(dataDirectory: directory, environment: peer.environment)
@@ -56,7 +56,7 @@ struct CassandraFaultTests {
                 }
             }
             try await Self.waitUntil("100 acknowledged writes") { progress.requests.load(ordering: .relaxed) >= 100 }
-            try peer.kill()
+            try await peer.kill()
             try await Self.waitUntil("a write refused while the peer is down") { flags.refused.load(ordering: .relaxed) > 0 }
             let health = try await server.request("/health?detailed=true", method: .get)
             #expect(health.status == .serviceUnavailable)
@@ -67,7 +67,7 @@ struct CassandraFaultTests {
             let groups = try await server.request("/api/v1/groups", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(groups.status == .ok)
 
-            try peer.start()
+            try await peer.start()
             let acknowledgedBefore = progress.requests.load(ordering: .relaxed)
             try await Self.waitUntil("writes acknowledged again after the restart") {
                 progress.requests.load(ordering: .relaxed) >= acknowledgedBefore + 50
@@ -103,7 +103,7 @@ struct CassandraFaultTests {
     func errorAnswers(_ action: String) async throws {
         let peer = try TestPeer()
         defer { peer.remove() }
-        try peer.start()
+        try await peer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try await ServerProcess(dataDirectory: directory, environment: peer.environment)
@@ -134,7 +134,7 @@ struct CassandraFaultTests {
     func neverAnswered() async throws {
         let peer = try TestPeer()
         defer { peer.remove() }
-        try peer.start()
+        try await peer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = peer.environment
@@ -166,7 +166,7 @@ struct CassandraFaultTests {
     func cutFrames() async throws {
         let peer = try TestPeer()
         defer { peer.remove() }
-        try peer.start()
+        try await peer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try await ServerProcess(dataDirectory: directory, environment: peer.environment)
@@ -198,7 +198,7 @@ struct CassandraFaultTests {
     func authentication() async throws {
         let peer = try TestPeer(credentials: (username: "iotflow", password: "right-Secret1"))
         defer { peer.remove() }
-        try peer.start()
+        try await peer.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var wrong = peer.environment
@@ -207,7 +207,7 @@ struct CassandraFaultTests {
         let refused = try ServerProcess(launching: directory, environment: wrong)
         // A server that signed in anyway would never exit: give it a deadline instead of waiting forever.
         try await Self.waitUntil("serve to exit on the refused sign-in") { !refused.process.isRunning }
-        let (status, output) = refused.waitForExit()
+        let (status, output) = await refused.waitForExit()
         #expect(status != 0)
         #expect(output.split(separator: "\n").filter { !$0.isEmpty }.count == 1, "expected one line, got: \(output)")
         #expect(output.contains("127.0.0.1:\(peer.port)"))
@@ -226,7 +226,7 @@ struct CassandraFaultTests {
     }
 
     @Test("Cassandra unreachable at start: serve exits non-zero with one line naming the endpoint, no password")
-    func unreachableAtStart() throws {
+    func unreachableAtStart() async throws {
         let port = try ServerProcess.restartablePort()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -235,7 +235,7 @@ struct CassandraFaultTests {
             environment: [
                 "CASSANDRA_HOSTS": "127.0.0.1", "CASSANDRA_PORT": "\(port)", "CASSANDRA_USERNAME": "iotflow", "CASSANDRA_PASSWORD": "s3cret-Cql",
             ])
-        let (status, output) = server.waitForExit()
+        let (status, output) = await server.waitForExit()
         #expect(status != 0)
         let lines = output.split(separator: "\n").filter { !$0.isEmpty }
         #expect(lines.count == 1, "expected one line, got: \(output)")
@@ -284,15 +284,15 @@ struct TestPeer {
         ["CASSANDRA_HOSTS": "127.0.0.1:\(self.port)", "CASSANDRA_KEYSPACE": "iotflow_fault", "CASSANDRA_CONSISTENCY": "LOCAL_ONE"]
     }
 
-    func start() throws {
+    func start() async throws {
         let arguments = ["start", self.directory, String(self.port)]
-        guard let credentials else { return try self.run(arguments) }
-        let status = try spawnAndWait(
+        guard let credentials else { return try await self.run(arguments) }
+        let status = try await spawnAndWait(
             "/usr/bin/env",
             ["CQL_PEER_USERNAME=\(credentials.username)", "CQL_PEER_PASSWORD=\(credentials.password)", "/bin/bash", self.script] + arguments)
         #expect(status == 0, "cql-peer.sh start with credentials failed with status \(status)")
     }
-    func kill() throws { try self.run(["kill", self.directory]) }
+    func kill() async throws { try await self.run(["kill", self.directory]) }
 
     /// Replaces the peer's fault rules (it rereads the file when it changes).
     func setFaults(_ json: String) throws {
@@ -309,14 +309,14 @@ struct TestPeer {
 
     func remove() {
         // The oracle checked every frame the server sent: a frame it cannot decode fails the test.
-        let status = (try? spawnAndWait("/bin/bash", [self.script, "check", self.directory])) ?? -1
+        let status = (try? spawnAndWaitBlocking("/bin/bash", [self.script, "check", self.directory])) ?? -1
         #expect(status == 0, "the CQL oracle rejected frames the server sent (see \(self.directory)/oracle-violations.log)")
-        _ = try? spawnAndWait("/bin/bash", [self.script, "stop", self.directory])
+        _ = try? spawnAndWaitBlocking("/bin/bash", [self.script, "stop", self.directory])
         if status == 0 { try? FileManager.default.removeItem(atPath: self.directory) }
     }
 
-    private func run(_ arguments: [String]) throws {
-        let status = try spawnAndWait("/bin/bash", [self.script] + arguments)
+    private func run(_ arguments: [String]) async throws {
+        let status = try await spawnAndWait("/bin/bash", [self.script] + arguments)
         #expect(status == 0, "cql-peer.sh \(arguments.joined(separator: " ")) failed with status \(status)")
     }
 }

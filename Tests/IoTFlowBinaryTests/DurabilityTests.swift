@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Synchronization
+import TestProcess
 import Testing
 
 /// Black-box tests of the built `iotflow` binary: crash durability, clean shutdown, startup errors.
@@ -119,20 +120,12 @@ struct DurabilityTests {
     }
 
     @Test("a malformed setting stops serve with one clear line")
-    func badConfiguration() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ServerProcess.binaryPath())
-        process.arguments = ["serve"]
+    func badConfiguration() async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "not-a-port"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try ServerProcess.launches.withLock { _ in try process.run() }
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus != 0)
+        let result = try await runCommand(try ServerProcess.binaryPath(), ["serve"], environment: environment)
+        let message = result.errors
+        #expect(result.status != 0)
         #expect(message.contains("PORT"))
         #expect(message.split(separator: "\n").count == 1, "expected one line, got: \(message)")
     }
@@ -148,7 +141,7 @@ struct DurabilityTests {
         let running = try await ServerProcess(dataDirectory: first)
         defer { _ = running.terminate() }
         let blocked = try ServerProcess(launching: second, environment: [:], port: running.port)
-        let (status, output) = blocked.waitForExit()
+        let (status, output) = await blocked.waitForExit()
         #expect(status == 1, "expected exit status 1, got \(status): \(output)")
         #expect(output.contains("in use"), "got: \(output)")
         #expect(!output.contains("crashed"), "got: \(output)")

@@ -18,7 +18,7 @@ struct MongoEventLogFaultTests {
     func killedUnderRequests() async throws {
         let mongo = try TestMongo()
         defer { mongo.remove() }
-        try mongo.start()
+        try await mongo.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = mongo.environment
@@ -55,7 +55,7 @@ struct MongoEventLogFaultTests {
                 }
             }
             try await Self.waitUntil("writes before the kill") { counts.written.load(ordering: .relaxed) >= 50 }
-            try mongo.kill()
+            try await mongo.kill()
             try await Self.waitUntil("the event log answering 503 while MongoDB is down") {
                 try await server.request("/api/v1/admin/events", method: .get, headers: Self.admin).status == .serviceUnavailable
             }
@@ -74,7 +74,7 @@ struct MongoEventLogFaultTests {
             let beforeRestart = counts.written.load(ordering: .relaxed)
             try await Self.waitUntil("writes while MongoDB is down") { counts.written.load(ordering: .relaxed) >= beforeRestart + 50 }
 
-            try mongo.start()
+            try await mongo.start()
             try await Self.waitUntil("the event registered during the outage in MongoDB") {
                 let answer = try await server.request(
                     "/api/v1/admin/events?event_type=user.registered&user_id=\(userID)", method: .get, headers: Self.admin)
@@ -95,7 +95,7 @@ struct MongoEventLogFaultTests {
     func authenticationFailure() async throws {
         let mongo = try TestMongo()
         defer { mongo.remove() }
-        try mongo.start()
+        try await mongo.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let password = "not-this-password-4711"
@@ -155,16 +155,16 @@ struct TestMongo {
     /// What the server needs to keep its events here.
     var environment: [String: String] { ["MONGODB_URI": "mongodb://127.0.0.1:\(self.port)/iotflow_fault"] }
 
-    func start() throws { try self.run(["start", self.directory, String(self.port)]) }
-    func kill() throws { try self.run(["kill", self.directory]) }
+    func start() async throws { try await self.run(["start", self.directory, String(self.port)]) }
+    func kill() async throws { try await self.run(["kill", self.directory]) }
 
     func remove() {
-        _ = try? spawnAndWait("/bin/bash", [self.script, "stop", self.directory])
+        _ = try? spawnAndWaitBlocking("/bin/bash", [self.script, "stop", self.directory])
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    private func run(_ arguments: [String]) throws {
-        let status = try spawnAndWait("/bin/bash", [self.script] + arguments)
+    private func run(_ arguments: [String]) async throws {
+        let status = try await spawnAndWait("/bin/bash", [self.script] + arguments)
         #expect(status == 0, "mongo-server.sh \(arguments.joined(separator: " ")) failed with status \(status)")
     }
 }

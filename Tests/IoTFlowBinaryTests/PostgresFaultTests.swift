@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import TestProcess
 import Testing
 
 /// The built binary with PostgreSQL as its primary store, when PostgreSQL is missing, malformed in the
@@ -10,14 +11,14 @@ import Testing
 @Suite("iotflow binary on PostgreSQL faults", .serialized)
 struct PostgresFaultTests {
     @Test("PostgreSQL unreachable at start: serve exits non-zero with one line naming host and port, no password")
-    func unreachableAtStart() throws {
+    func unreachableAtStart() async throws {
         let port = try ServerProcess.restartablePort()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(
             launching: directory, environment: ["DATABASE_URL": "postgres://iotflow:s3cret-Passw0rd@127.0.0.1:\(port)/iotflow?sslmode=disable"]
         )
-        let (status, output) = server.waitForExit()
+        let (status, output) = await server.waitForExit()
         #expect(status != 0)
         let lines = output.split(separator: "\n").filter { !$0.isEmpty }
         #expect(lines.count == 1, "expected one line, got: \(output)")
@@ -26,11 +27,11 @@ struct PostgresFaultTests {
     }
 
     @Test("a malformed DATABASE_URL is one clear line", arguments: ["mysql://u@h/db", "postgres://", "postgres://u@h:99999/db", "not a url at all"])
-    func malformedURL(_ url: String) throws {
+    func malformedURL(_ url: String) async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(launching: directory, environment: ["DATABASE_URL": url])
-        let (status, output) = server.waitForExit()
+        let (status, output) = await server.waitForExit()
         #expect(status != 0)
         #expect(output.contains("DATABASE_URL"), "got: \(output)")
         #expect(output.split(separator: "\n").filter { !$0.isEmpty }.count == 1, "got: \(output)")
@@ -40,7 +41,7 @@ struct PostgresFaultTests {
     func outageAndRecovery() async throws {
         let cluster = try TestCluster()
         defer { cluster.remove() }
-        try cluster.start()
+        try await cluster.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try await ServerProcess(
@@ -53,7 +54,7 @@ struct PostgresFaultTests {
         let before = try await server.request("/api/v1/telemetry", method: .post, headers: deviceHeaders, body: #"{"data":{"t":1}}"#)
         #expect(before.status == .created)
 
-        try cluster.stop()
+        try await cluster.stop()
         let during = try await server.request("/api/v1/telemetry", method: .post, headers: deviceHeaders, body: #"{"data":{"t":2}}"#)
         #expect(during.status == .serviceUnavailable)
         #expect(during.headers[.contentType]?.hasPrefix("application/json") == true)
@@ -63,7 +64,7 @@ struct PostgresFaultTests {
         let detailed = try await server.request("/health?detailed=true", method: .get)
         #expect(detailed.status == .serviceUnavailable)
 
-        try cluster.start()
+        try await cluster.start()
         var recovered = false
         let deadline = ContinuousClock.now + .seconds(60)
         while !recovered, ContinuousClock.now < deadline {
@@ -95,50 +96,32 @@ struct TestCluster {
 
     var url: String { "postgres://postgres@127.0.0.1:\(self.port)/postgres?sslmode=disable" }
 
-    func start() throws {
-        try self.run(["start", self.directory, String(self.port)])
+    func start() async throws {
+        try await self.run(["start", self.directory, String(self.port)])
     }
 
-    func stop() throws {
-        try self.run(["stop", self.directory])
+    func stop() async throws {
+        try await self.run(["stop", self.directory])
     }
 
     func remove() {
-        try? self.stop()
+        _ = try? spawnAndWaitBlocking("/bin/bash", [self.script, "stop", self.directory])
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 
-    private func run(_ arguments: [String]) throws {
-        let status = try spawnAndWait("/bin/bash", [self.script] + arguments)
+    private func run(_ arguments: [String]) async throws {
+        let status = try await spawnAndWait("/bin/bash", [self.script] + arguments)
         #expect(status == 0, "pg-cluster.sh \(arguments.joined(separator: " ")) failed with status \(status)")
     }
 }
 
-/// Runs a command to completion with posix_spawn and waitpid. Foundation's Process.waitUntilExit can miss
-/// the exit of a script that leaves a daemon behind (pg_ctl start), so it is not used here.
-func spawnAndWait(_ path: String, _ arguments: [String]) throws -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    // The daemon must not hold the test's output pipes open.
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    // Nor may it inherit the test process's other descriptors: a daemon holding another test's listening
-    // socket would keep that port open after the test closed it. (glibc ≥ 2.34 has closefrom for spawn;
-    // Swift's Glibc module does not declare it, so it is looked up.)
-    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-    }
-    let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid = pid_t()
-    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw ServerProcessError(message: "posix_spawn \(path) failed: \(spawned)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 {
-        guard errno == EINTR else { throw ServerProcessError(message: "waitpid failed: \(errno)") }
-    }
-    // WEXITSTATUS; a signal-terminated child reports its signal number with the high bit.
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+/// Runs a script to completion, its output discarded (a daemon it starts must not hold the test's pipes), and returns its
+/// exit status. Waiting polls, so a slow `initdb` holds no thread of the cooperative pool.
+func spawnAndWait(_ path: String, _ arguments: [String]) async throws -> Int32 {
+    try await ChildProcess.launch(path, arguments).waitForExit(within: .seconds(300), what: "\(path) \(arguments.joined(separator: " "))")
+}
+
+/// ``spawnAndWait(_:_:)`` on the calling thread, for the cleanups in `defer` (stopping a server is quick).
+func spawnAndWaitBlocking(_ path: String, _ arguments: [String]) throws -> Int32 {
+    try ChildProcess.launch(path, arguments).waitForExitBlocking()
 }

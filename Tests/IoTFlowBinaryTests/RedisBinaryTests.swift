@@ -14,7 +14,7 @@ struct RedisBinaryTests {
     func redisKilledUnderLoad() async throws {
         let redis = try TestRedis()
         defer { redis.remove() }
-        try redis.start()
+        try await redis.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = redis.environment
@@ -75,7 +75,7 @@ struct RedisBinaryTests {
             #expect(cache["available"] as? Bool == false)
             #expect(cache["backend"] as? String == "redis")
             try await waitForWrites(20)
-            try redis.start()
+            try await redis.start()
             try await waitForWrites(20)
             load.stop.store(true, ordering: .relaxed)
             try await group.waitForAll()
@@ -112,10 +112,10 @@ struct RedisBinaryTests {
     func rotationIsSeenByTheOtherInstance() async throws {
         let cluster = try TestCluster()
         defer { cluster.remove() }
-        try cluster.start()
+        try await cluster.start()
         let redis = try TestRedis()
         defer { redis.remove() }
-        try redis.start()
+        try await redis.start()
         var environment = redis.environment
         environment["DATABASE_URL"] = cluster.url
         let directoryA = try makeTemporaryDirectory()
@@ -162,7 +162,7 @@ struct RedisBinaryTests {
     func authentication() async throws {
         let redis = try TestRedis(password: "redis-s3cret")
         defer { redis.remove() }
-        try redis.start()
+        try await redis.start()
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let good = try await ServerProcess(dataDirectory: directory, environment: redis.environment)

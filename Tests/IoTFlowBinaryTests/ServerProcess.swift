@@ -2,21 +2,19 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Synchronization
+import TestProcess
 import Testing
 
 /// A real `iotflow serve` process on loopback, for tests of the built binary.
 ///
 /// The binary path comes from `IOTFLOW_BINARY` (scripts/test.sh sets it after building); a missing
 /// variable fails the test rather than skipping it.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+final class ServerProcess: Sendable {
+    let process: ChildProcess
     let port: Int
     let dataDirectory: String
-    let output: Pipe
-    /// Everything the server printed so far, read as it arrives: a server that logs more than a pipe holds
-    /// (64 KiB) would otherwise block on its next log line and stop answering.
-    private let captured = CapturedOutput()
+    /// Everything the server prints goes to this file (a pipe would have to be drained while it runs).
+    private let outputPath: String
 
     static func binaryPath() throws -> String {
         let path = try #require(
@@ -36,53 +34,34 @@ final class ServerProcess: @unchecked Sendable {
     init(launching dataDirectory: String, environment: [String: String], port: Int? = nil) throws {
         self.dataDirectory = dataDirectory
         self.port = try port ?? Self.freePort()
-        self.process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        self.process.arguments = ["serve", "--port", String(self.port), "--data-dir", dataDirectory]
         var env = ProcessInfo.processInfo.environment
         env["IOTFLOW_BCRYPT_COST"] = "4"
         env["LOG_LEVEL"] = "warning"
         // Servers of these tests run side by side: none takes the standard MQTT port unless a test asks for MQTT.
         env["MQTT_PORT"] = "off"
         for (key, value) in environment { env[key] = value }
-        self.process.environment = env
-        self.output = Pipe()
-        self.process.standardOutput = self.output
-        self.process.standardError = self.output
-        let captured = self.captured
-        self.output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { captured.append(data) }
-        }
-        // Foundation's Process.run() on Linux crashed once (a bad pointer in memmove) while several tests launched
-        // servers at once: launches in this module go one at a time.
-        try ServerProcess.launches.withLock { _ in try self.process.run() }
+        self.outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-output-\(UUID().uuidString).log").path
+        self.process = try ChildProcess.launch(
+            try Self.binaryPath(), ["serve", "--port", String(self.port), "--data-dir", dataDirectory], environment: env,
+            output: .file(self.outputPath), errors: .standardOutput)
     }
-
-    /// Serialises process launches of this test module.
-    static let launches = Mutex(())
 
     /// Waits for the process to exit and returns its status and everything it printed.
-    func waitForExit() -> (status: Int32, output: String) {
-        self.process.waitUntilExit()
-        return (self.process.terminationStatus, self.printed())
+    func waitForExit() async -> (status: Int32, output: String) {
+        let status = await self.process.waitForExit()
+        return (status, self.printed())
     }
 
-    /// What the server printed until now (all of it once it has exited).
+    /// What the server printed until now.
     func printed() -> String {
-        if !self.process.isRunning {
-            // Whatever the handler has not taken yet is still in the pipe; the writer is gone, so this ends.
-            self.output.fileHandleForReading.readabilityHandler = nil
-            self.captured.append(self.output.fileHandleForReading.readDataToEndOfFile())
-        }
-        return self.captured.text()
+        (try? String(contentsOfFile: self.outputPath, encoding: .utf8)) ?? ""
     }
 
     private func waitUntilReady() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            guard self.process.isRunning else {
-                let log = self.printed()
-                throw ServerProcessError(message: "iotflow exited early with status \(self.process.terminationStatus): \(log)")
+            if let status = self.process.exitStatus {
+                throw ServerProcessError(message: "iotflow exited early with status \(status): \(self.printed())")
             }
             if let response = try? await self.request("/health", method: .get), response.status == .ok { return }
             try await Task.sleep(for: .milliseconds(50))
@@ -99,22 +78,18 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends SIGKILL: no shutdown code runs, as in a crash or power cut of the process.
     func kill() {
-        Foundation.kill(self.process.processIdentifier, SIGKILL)
-        self.process.waitUntilExit()
+        self.process.killAndReap()
     }
 
-    /// Sends SIGTERM and waits for a graceful exit; returns the exit status.
+    /// Sends SIGTERM and waits for a graceful exit; returns the exit status. Blocking, for the `defer`s of the tests.
     func terminate() -> Int32 {
-        self.process.terminate()
-        self.process.waitUntilExit()
-        return self.process.terminationStatus
+        self.process.send(SIGTERM)
+        return self.process.waitForExitBlocking()
     }
 
     deinit {
-        if self.process.isRunning {
-            Foundation.kill(self.process.processIdentifier, SIGKILL)
-            self.process.waitUntilExit()
-        }
+        self.process.killAndReap()
+        try? FileManager.default.removeItem(atPath: self.outputPath)
     }
 
     /// A free port below the kernel's ephemeral range, for servers a test stops and restarts on the same
@@ -180,17 +155,4 @@ func makeTemporaryDirectory() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-binary-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
-}
-
-/// Bytes a process printed, appended from the pipe's reader.
-final class CapturedOutput: Sendable {
-    private let data = Mutex(Data())
-
-    func append(_ chunk: Data) {
-        self.data.withLock { $0.append(chunk) }
-    }
-
-    func text() -> String {
-        String(decoding: self.data.withLock { $0 }, as: UTF8.self)
-    }
 }

@@ -27,21 +27,22 @@ struct TestRedis {
         return environment
     }
 
-    func start() throws {
-        let status = try spawnAndWait("/bin/bash", [self.script, "start", self.directory, String(self.port)] + (self.password.map { [$0] } ?? []))
+    func start() async throws {
+        let status = try await spawnAndWait(
+            "/bin/bash", [self.script, "start", self.directory, String(self.port)] + (self.password.map { [$0] } ?? []))
         #expect(status == 0, "redis-server.sh start failed with status \(status)")
     }
 
     /// SIGKILL: Redis vanishes mid-stream, connections reset, data gone.
     func kill() throws {
-        let pid = try String(contentsOfFile: self.directory + "/redis.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let status = try spawnAndWait("/bin/kill", ["-9", pid])
-        #expect(status == 0)
+        let text = try String(contentsOfFile: self.directory + "/redis.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(pid_t(text), "redis.pid holds \(text)")
+        #expect(Foundation.kill(pid, SIGKILL) == 0)
         try? FileManager.default.removeItem(atPath: self.directory + "/redis.pid")
     }
 
     func remove() {
-        _ = try? spawnAndWait("/bin/bash", [self.script, "stop", self.directory])
+        _ = try? spawnAndWaitBlocking("/bin/bash", [self.script, "stop", self.directory])
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 }

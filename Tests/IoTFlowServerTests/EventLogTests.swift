@@ -14,10 +14,7 @@ struct EventLogTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-events-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = AppConfiguration()
-        config.dataDirectory = directory.path
-        config.adminToken = TestServer.adminToken
-        config.bcryptCost = 4
+        let config = baseTestConfiguration(directory: directory.path)
         let app = try await buildApplication(configuration: config)
         let ids = try await app.test(.router) { client -> (userID: String, otherID: String, deviceID: Int) in
             let api = TestAPI(client: client)

@@ -49,7 +49,7 @@ struct AlertMongoStoreTests {
                 try await store.transition(
                     AlertTransition(alertID: hot.id, to: .resolved, from: [.active], at: 1_764_410_150_000, resolvedBy: .auto, note: "ok")))
             let uri = try #require(ProcessInfo.processInfo.environment["IOTFLOW_TEST_MONGODB_URI"])
-            let lines = try EventMongoStoreTests.python(EventMongoStoreTests.dumpScript, arguments: [uri, mongo.settings.database, "alerts"])
+            let lines = try await EventMongoStoreTests.python(EventMongoStoreTests.dumpScript, arguments: [uri, mongo.settings.database, "alerts"])
                 .split(separator: "\n").map(String.init)
             try #require(lines.count == 2, "pymongo saw \(lines)")
             let resolved = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])

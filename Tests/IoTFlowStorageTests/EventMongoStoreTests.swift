@@ -1,6 +1,7 @@
 import Foundation
 import IoTFlowCore
 import MongoNIO
+import TestProcess
 import Testing
 
 @testable import IoTFlowStorage
@@ -9,23 +10,13 @@ import Testing
 @Suite("Event log in MongoDB: documents and indexes")
 struct EventMongoStoreTests {
     /// Runs `script` with the Python named by `IOTFLOW_TEST_PYTHON` (pymongo installed) and returns its standard output.
-    static func python(_ script: String, arguments: [String]) throws -> String {
+    static func python(_ script: String, arguments: [String]) async throws -> String {
         let interpreter = try #require(
             ProcessInfo.processInfo.environment["IOTFLOW_TEST_PYTHON"],
             "IOTFLOW_TEST_PYTHON must name a Python with pymongo (scripts/test.sh exports the test tools' one)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = ["-c", script] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python failed: \(errorText)")
-        return String(decoding: data, as: UTF8.self)
+        let result = try await runCommand(interpreter, ["-c", script] + arguments)
+        #expect(result.status == 0, "python failed: \(result.errors)")
+        return result.output
     }
 
     /// An integer in canonical extended JSON. The store writes int64s; nx-27017 (the test server) hands back those that
@@ -56,7 +47,7 @@ struct EventMongoStoreTests {
                     details: ["count": 3, "ratio": 0.5, "ok": true, "note": nil, "tags": ["a", 1], "nested": ["k": "v"]]),
             ])
             let uri = try #require(ProcessInfo.processInfo.environment["IOTFLOW_TEST_MONGODB_URI"])
-            let lines = try Self.python(Self.dumpScript, arguments: [uri, mongo.settings.database, "events"])
+            let lines = try await Self.python(Self.dumpScript, arguments: [uri, mongo.settings.database, "events"])
                 .split(separator: "\n").map(String.init)
             try #require(lines.count == 2, "pymongo saw \(lines)")
             let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])

@@ -33,7 +33,11 @@ struct MongoTestDatabase: Sendable {
             connectionString: try Self.connectionString(),
             database: "iotflow_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12))
         settings.eventRetentionDays = retentionDays
-        let client = MongoClient(configuration: MongoConfiguration(connectionString: settings.connectionString), logger: Self.logger)
+        var configuration = MongoConfiguration(connectionString: settings.connectionString)
+        // nx-27017 (one Python process over SQLite) answers the whole parallel run's commands in turn: on a loaded
+        // machine a command can wait longer than the 10 s a production deployment would allow.
+        configuration.requestTimeout = .seconds(60)
+        let client = MongoClient(configuration: configuration, logger: Self.logger)
         let created = MongoTestDatabase(client: client, settings: settings, runTask: Task { try await client.run() })
         do {
             try await MongoEventSchema.prepare(client: client, settings: settings, logger: Self.logger)

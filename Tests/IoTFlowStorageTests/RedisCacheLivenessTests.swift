@@ -2,14 +2,12 @@ import Foundation
 import IoTFlowCore
 import IoTFlowStorage
 import RedisNIO
+import TestProcess
 import Testing
 
 /// A redis-server of the test's own (from `IOTFLOW_TEST_REDIS_SERVER`), for tests that disturb it.
-/// Foundation's Process closes the test process's descriptors in the child (a bare posix_spawn would let
-/// redis-server inherit other tests' sockets and keep their ports open); its exit is polled, since
-/// waitUntilExit can hang here.
 final class OwnRedisServer {
-    let process = Process()
+    let process: ChildProcess
     let port: Int
 
     init() async throws {
@@ -19,11 +17,7 @@ final class OwnRedisServer {
         )
         let port = try freeLoopbackPort()
         self.port = port
-        self.process.executableURL = URL(fileURLWithPath: path)
-        self.process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process.standardOutput = FileHandle.nullDevice
-        self.process.standardError = FileHandle.nullDevice
-        try self.process.run()
+        self.process = try ChildProcess.launch(path, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         let client = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: port), logger: .init(label: "probe"))
         try await withThrowingTaskGroup { group in
             group.addTask { try await client.run() }
@@ -41,8 +35,7 @@ final class OwnRedisServer {
     var configuration: RedisConfiguration { RedisConfiguration(host: "127.0.0.1", port: self.port) }
 
     func stop() {
-        kill(self.process.processIdentifier, SIGKILL)
-        for _ in 0..<500 where self.process.isRunning { usleep(10_000) }
+        self.process.killAndReap()
     }
 }
 
@@ -87,7 +80,9 @@ struct RedisCacheCounterOutageTests {
         try await RedisTestServer.withCaches(
             1,
             configure: {
-                $0.redis.commandTimeout = .milliseconds(200)
+                // Long enough that the counts before the pause never time out on a loaded machine; the paused one
+                // always does (the pause lasts 30 s).
+                $0.redis.commandTimeout = .seconds(2)
                 $0.backoffAfterTimeout = .zero
             },
             redis: configuration

@@ -140,8 +140,11 @@ import Testing
     @Test func keepAliveTimeoutCloses() async throws {
         let delegate = MQTTTestDelegate()
         try await withTestServer(delegate: delegate) { server in
-            let (client, _) = try await MQTTTestClient.connected(port: server.localPort, version: .v5, keepAlive: 1)
-            try await client.send(.pingreq)
+            // The PINGREQ goes in one write with the CONNECT: sent separately, a loaded machine could let the 1.5 s
+            // pass in between, and the server would rightly close first.
+            let client = try await MQTTTestClient.connect(port: server.localPort, version: .v5)
+            let connect = MQTTConnectPacket(version: .v5, clientID: "raw", cleanStart: true, keepAlive: 1, username: "key")
+            try await client.send(.connect(connect), .pingreq)
             try await client.waitForPacket("PINGRESP") { $0 == .pingresp }
             // Then silence: closed about 1.5 s after the PINGREQ.
             try await client.waitForPacket("DISCONNECT 0x8D", Self.isDisconnect(.keepAliveTimeout))

@@ -1,4 +1,5 @@
 import Foundation
+import TestProcess
 import Testing
 
 /// Runs the oracles in `Tests/Support/mongo` (pymongo's BSON codec and message layer, Python's hashlib and hmac with
@@ -46,46 +47,17 @@ enum PythonOracle {
             ProcessInfo.processInfo.environment["IOTFLOW_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
             "IOTFLOW_TEST_PYTHON is not set; \(self.setupHint)"
         )
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [self.directory.appendingPathComponent(script).path, command]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let result: CommandResult
         do {
-            try process.run()
+            result = try await runCommand(
+                python, [self.directory.appendingPathComponent(script).path, command], input: lines.map { $0 + "\n" }.joined())
         } catch {
             Issue.record("cannot start \(python) (\(error)); \(self.setupHint)")
             throw error
         }
-        // Both pipes are drained while stdin is written, so a large answer cannot block the child on a full pipe; the
-        // blocking reads run on Dispatch threads, not on the few threads of Swift's cooperative pool.
-        async let output = Self.readToEnd(stdout.fileHandleForReading)
-        async let errors = Self.readToEnd(stderr.fileHandleForReading)
-        stdin.fileHandleForWriting.write(Data(lines.map { $0 + "\n" }.joined().utf8))
-        try stdin.fileHandleForWriting.close()
-        let outputText = String(decoding: await output, as: UTF8.self)
-        let errorText = String(decoding: await errors, as: UTF8.self)
-        let status = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
-        }
-        try #require(status == 0, "\(script) \(command) exited with \(status): \(errorText); \(self.setupHint)")
-        let answers = outputText.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-        try #require(answers.count == lines.count, "\(script) answered \(answers.count) lines to \(lines.count): \(outputText)")
+        try #require(result.status == 0, "\(script) \(command) exited with \(result.status): \(result.errors); \(self.setupHint)")
+        let answers = result.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        try #require(answers.count == lines.count, "\(script) answered \(answers.count) lines to \(lines.count): \(result.output)")
         return answers
-    }
-
-    private static func readToEnd(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: handle.readDataToEndOfFile())
-            }
-        }
     }
 }

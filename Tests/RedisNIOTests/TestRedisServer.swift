@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestProcess
 import Testing
 
 @testable import RedisNIO
@@ -132,7 +133,7 @@ extension RedisSubscriptionEvent {
 final class TestRedisServer: Sendable {
     let port: Int
     private let path: String
-    private let process = Mutex<Process?>(nil)
+    private let process = Mutex<ChildProcess?>(nil)
 
     init() async throws {
         self.path = try TestEnvironment.variable("IOTFLOW_TEST_REDIS_SERVER")
@@ -153,18 +154,14 @@ final class TestRedisServer: Sendable {
     }
 
     func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: self.path)
-        process.arguments = ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess.launch(
+            self.path, ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"])
         self.process.withLock { $0 = process }
         var configuration = RedisConfiguration(host: "127.0.0.1", port: self.port)
         configuration.protocolVersion = .resp2
         try await eventually("redis-server accepts connections on \(self.port)", within: .seconds(60)) {
-            guard process.isRunning else {
-                throw TimedOut(description: "redis-server exited with status \(process.terminationStatus)")
+            if let status = process.exitStatus {
+                throw TimedOut(description: "redis-server exited with status \(status)")
             }
             let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
             guard
@@ -196,14 +193,8 @@ final class TestRedisServer: Sendable {
     /// Kills the server abruptly, as a crash would, and waits until it is gone.
     func kill() async throws {
         guard let process = self.process.withLock({ $0 }) else { return }
-        if process.isRunning {
-            killAbruptly(process.processIdentifier)
-        }
+        process.send(SIGKILL)
         try await eventually("redis-server exits", within: .seconds(60)) { !process.isRunning }
         self.process.withLock { $0 = nil }
     }
-}
-
-private func killAbruptly(_ pid: Int32) {
-    _ = kill(pid, SIGKILL)
 }

@@ -51,7 +51,8 @@ enum PostgresStores {
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: try Self.connectionTLS(url)
         )
-        configuration.options.connectTimeout = .seconds(5)
+        // Generous: a server that is down refuses at once, while one busy on a loaded machine can take seconds to answer.
+        configuration.options.connectTimeout = .seconds(10)
         do {
             let connection = try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: 0, logger: logger

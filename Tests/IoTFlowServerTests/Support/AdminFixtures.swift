@@ -50,18 +50,6 @@ func withAppAndDatabase<T: Sendable>(
     await database.close()
 }
 
-private func testConfiguration(directory: String, _ configure: (inout AppConfiguration) -> Void) -> AppConfiguration {
-    var config = AppConfiguration()
-    config.dataDirectory = directory
-    config.adminToken = TestServer.adminToken
-    config.bcryptCost = 4
-    config.onlineWindowSeconds = 300
-    config.logLevel = .warning
-    config.checkContract = true
-    configure(&config)
-    return config
-}
-
 extension SQLiteDatabaseFile {
     /// The number of rows of `table` matching `condition` (SQL with literal values only).
     func countRows(_ table: String, _ condition: String) async throws -> Int {

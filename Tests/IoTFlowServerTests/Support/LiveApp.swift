@@ -15,11 +15,7 @@ func withLiveApp(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
 
-    var config = AppConfiguration()
-    config.dataDirectory = directory.path
-    config.adminToken = TestServer.adminToken
-    config.bcryptCost = 4
-    config.logLevel = .warning
+    var config = baseTestConfiguration(directory: directory.path)
     configure(&config)
     try await withTestStores(config) { config in
         let app = try await buildApplication(configuration: config)

@@ -18,12 +18,7 @@ func withLiveHub(
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    var config = AppConfiguration()
-    config.dataDirectory = directory.path
-    config.adminToken = TestServer.adminToken
-    config.bcryptCost = 4
-    config.logLevel = .warning
-    config.checkContract = true
+    var config = testConfiguration(directory: directory.path)
     configure(&config)
     func run(_ config: AppConfiguration) async throws {
         let parts = try await buildApplicationParts(configuration: config, clock: SystemWallClock())

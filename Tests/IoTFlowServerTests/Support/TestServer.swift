@@ -45,21 +45,39 @@ func withApp(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
 
-    var config = AppConfiguration()
-    config.dataDirectory = directory.path
-    config.adminToken = adminToken
-    config.bcryptCost = 4
-    config.onlineWindowSeconds = 300
-    config.legacyUserHeader = legacyUserHeader
-    config.logLevel = .warning
-    // Every answer of every HTTP test is held to the OpenAPI document: an undocumented status fails the test.
-    config.checkContract = true
+    let config = testConfiguration(directory: directory.path) { config in
+        config.adminToken = adminToken
+        config.legacyUserHeader = legacyUserHeader
+    }
     try await withTestStores(config) { config in
         let app = try await buildApplication(configuration: config)
         try await app.test(.router) { client in
             try await test(TestAPI(client: client))
         }
     }
+}
+
+/// The configuration every test app starts from: its own data directory, the test admin token, cheap bcrypt hashes,
+/// quiet logs. The request deadline is a minute rather than 10 s: a run has hundreds of apps in flight on two cores,
+/// whose SQLite statements share one blocking pool, and a test of what an answer says must not fail on a deadline meant
+/// for store outages (the deadline tests set their own).
+func baseTestConfiguration(directory: String) -> AppConfiguration {
+    var config = AppConfiguration()
+    config.dataDirectory = directory
+    config.adminToken = TestServer.adminToken
+    config.bcryptCost = 4
+    config.logLevel = .warning
+    config.requestTimeoutSeconds = 60
+    return config
+}
+
+/// ``baseTestConfiguration(directory:)`` with every answer held to the OpenAPI document (an undocumented status fails
+/// the test), then `configure` applied.
+func testConfiguration(directory: String, _ configure: (inout AppConfiguration) -> Void = { _ in }) -> AppConfiguration {
+    var config = baseTestConfiguration(directory: directory)
+    config.checkContract = true
+    configure(&config)
+    return config
 }
 
 /// Points `config` at the backend under test (a fresh PostgreSQL database in the postgres pass) and runs `body`.

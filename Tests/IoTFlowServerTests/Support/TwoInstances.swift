@@ -11,13 +11,9 @@ func withTwoInstances(
     try await TestDatabase.withFreshDatabase { url in
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("iotflow-multi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = AppConfiguration()
-        config.dataDirectory = directory.path
-        config.adminToken = TestServer.adminToken
-        config.bcryptCost = 4
+        var config = baseTestConfiguration(directory: directory.path)
         config.databaseURL = url
         config.postgresPoolSize = 4
-        config.logLevel = .warning
         try configure(&config)
         let first = try await buildApplication(configuration: config)
         let second = try await buildApplication(configuration: config)
