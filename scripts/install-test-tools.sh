@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suites use and this machine lacks: PostgreSQL, Redis, mosquitto's clients and curl from Debian's packages
+# Installs what the test suites use and this machine lacks: PostgreSQL, Redis, mosquitto's clients, curl and docker-compose
+# (to validate deploy/ without a daemon) from Debian's packages
 # (apt-get, as root or through sudo), and the Python test tools (schemathesis, openapi-spec-validator,
 # jsonschema, cassandra-driver for the CQL peer, nx-27017 standing in for MongoDB and pymongo to check it, websockets to check the live streams and paho-mqtt the MQTT listener with clients the project did not write) from PyPI into a virtual environment of the build folder. Test tools only, never part of the
 # product. Prints the virtual environment's bin folder on its last line.
@@ -13,6 +14,7 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 command -v mosquitto_pub >/dev/null 2>&1 || packages+=(mosquitto-clients)
+command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if [ "${#packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else

@@ -4,7 +4,7 @@
 # MongoDB, the CQL peer standing in for Cassandra, checked first against the DataStax Python driver), runs `swift test`,
 # runs the HTTP suites again against PostgreSQL, with the cache in Redis, with both, with telemetry in Cassandra (the
 # peer), with events in MongoDB (nx-27017), and on the seed's PostgreSQL + Cassandra + Redis + MongoDB, checks the live
-# streams of two server instances with the Python websockets client, checks the OpenAPI document, fuzzes a live server
+# streams of two server instances with the Python websockets client, checks the OpenAPI document and the deployment files, fuzzes a live server
 # with schemathesis and the own JSON and ISO 8601 code with libFuzzer, and stops the servers on any exit, failure included.
 # Each stage prints its duration.
 set -euo pipefail
@@ -48,6 +48,9 @@ export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-threads=crashed,images=none}
 tools=$(bash scripts/install-test-tools.sh | tail -n 1)
 # MongoNIOTests check the BSON codec against pymongo's (Tests/Support/mongo/bson_oracle.py) with this interpreter.
 export IOTFLOW_TEST_PYTHON="$tools/python"
+
+# No Docker daemon runs here: docker-compose validates the compose files and a lint of our own checks the Dockerfile.
+stage "deployment files (docker-compose config, Dockerfile lint)" "$tools/python" scripts/check-deploy.py
 
 stage "building (debug, with tests)" swift build --build-tests
 

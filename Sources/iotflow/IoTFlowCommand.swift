@@ -10,7 +10,7 @@ struct IoTFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iotflow",
         abstract: "IoTFlow: IoT telemetry backend.",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Bench.self],
+        subcommands: [Serve.self, Migrate.self, Admin.self, Bench.self, Simulate.self, Health.self],
         defaultSubcommand: Serve.self
     )
 }
