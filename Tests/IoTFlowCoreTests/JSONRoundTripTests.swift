@@ -28,23 +28,6 @@ struct JSONRoundTripTests {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator, so every run checks the same values.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds random JSON values (finite doubles, any scalar string, nesting up to 4 levels).
 struct JSONValueGenerator {
     private var rng: SplitMix64

@@ -23,8 +23,8 @@ struct SensorSeries: Sendable {
         let minutes = Double(timestamp) / 60_000
         let wave = sin(2 * Double.pi * minutes / 10 + self.phase)
         // About one point in forty is a heat spike, well above the rest of the series.
-        let spike = self.random.unit() < 0.025
-        let temperature = spike ? 38 + 4 * self.random.unit() : 21.5 + 4 * wave + self.noise(0.4)
+        let spike = self.unit() < 0.025
+        let temperature = spike ? 38 + 4 * self.unit() : 21.5 + 4 * wave + self.noise(0.4)
         let humidity = min(100, max(0, 48 - 12 * wave + self.noise(1.5)))
         let pressure = 1013.25 + 2.5 * sin(2 * Double.pi * minutes / 47 + self.phase) + self.noise(0.2)
         return [
@@ -37,33 +37,16 @@ struct SensorSeries: Sendable {
     }
 
     private mutating func noise(_ amplitude: Double) -> Double {
-        (self.random.unit() * 2 - 1) * amplitude
+        (self.unit() * 2 - 1) * amplitude
+    }
+
+    /// A number in [0, 1).
+    private mutating func unit() -> Double {
+        Double.random(in: 0..<1, using: &self.random)
     }
 
     private static func rounded(_ value: Double, _ digits: Int) -> Double {
         let scale = pow(10, Double(digits))
         return (value * scale).rounded() / scale
-    }
-}
-
-/// A small, fast generator with a 64-bit state (Steele, Lea and Flood's SplitMix64): the same seed gives the same series.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in [0, 1).
-    mutating func unit() -> Double {
-        Double(self.next() >> 11) / Double(1 << 53)
     }
 }
