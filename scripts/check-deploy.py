@@ -11,7 +11,8 @@ Usage: scripts/check-deploy.py
     every interface, TELEMETRY_RETENTION_DAYS=90, and every variable the backend gets documented in README.md;
   - the embedded file: one service, one named volume at /data;
   - the Dockerfile: multi-stage, every base image pinned to a version (no `latest`, no bare name), a non-root USER
-    before the ENTRYPOINT, a HEALTHCHECK, /data as a VOLUME, the API port exposed.
+    before the ENTRYPOINT, a HEALTHCHECK, /data as a VOLUME, the API port exposed; and .dockerignore keeps the build
+    folder, local data and deploy/.env out of the build context.
 Exits 1 with the list of problems, 0 when there are none.
 """
 
@@ -161,7 +162,16 @@ def check_dockerfile():
         problem("Dockerfile: the API port 5000 is not exposed")
 
 
+def check_dockerignore():
+    path = ROOT / ".dockerignore"
+    entries = set(path.read_text().split()) if path.exists() else set()
+    for needed in (".build*", "deploy/.env", "data"):
+        if needed not in entries:
+            problem(f".dockerignore does not keep {needed!r} out of the build context (the repository root)")
+
+
 def main():
+    check_dockerignore()
     check_four_stores()
     check_embedded()
     check_dockerfile()
