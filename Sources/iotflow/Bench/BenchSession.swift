@@ -139,8 +139,8 @@ struct BenchSession: Sendable {
 
     /// Gives every write device alert rules number `from` up to `to` (exclusive) on `temperature`: rule 0 fires at
     /// once (`> 0`) and stays active, the others (`> 1000 + n`) never fire.
-    func addAlertRules(from first: Int, to end: Int) async throws {
-        for device in self.devices {
+    func addAlertRules(from first: Int, to end: Int, on devices: [Device]? = nil) async throws {
+        for device in devices ?? self.devices {
             for number in first..<end {
                 let body: [String: Any] = [
                     "name": "bench-\(device.id)-\(number)", "device_id": device.id, "key": "temperature", "operator": "gt",
@@ -154,6 +154,24 @@ struct BenchSession: Sendable {
                 ).expect(201, "POST /api/v1/alerts/rules")
             }
         }
+    }
+
+    /// Registers `count` more devices of the bench's user (the fleet scenario's), named `prefix-<n>`.
+    func registerDevices(count: Int, prefix: String) async throws -> [Device] {
+        var devices: [Device] = []
+        for index in 0..<count {
+            let answer = try await self.client.send(
+                BenchRequest(
+                    method: .POST, path: "/api/v1/devices/register", authority: self.authority, headers: [("Authorization", "Bearer \(self.token)")],
+                    body: Self.json(["name": "\(prefix)-\(index)", "device_type": "sensor"])
+                )
+            ).expect(201, "POST /api/v1/devices/register").json()
+            guard let device = answer["device"] as? [String: Any], let id = device["id"] as? Int, let key = device["api_key"] as? String else {
+                throw BenchError("POST /api/v1/devices/register: no id or api_key in the answer")
+            }
+            devices.append(Device(id: id, key: key))
+        }
+        return devices
     }
 
     /// Removes what the bench created, as far as the owner may: its devices and their telemetry.

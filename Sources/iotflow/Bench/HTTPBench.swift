@@ -19,7 +19,8 @@ struct HTTPBench: AsyncParsableCommand {
 
     /// Every scenario, in the order they run.
     static let scenarioNames = [
-        "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "latest", "history-raw",
+        "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "write-fleet", "latest",
+        "history-raw",
         "history-aggregated", "store-insert-100",
         "store-insert-1000",
     ]
@@ -65,6 +66,12 @@ struct HTTPBench: AsyncParsableCommand {
     @Option(name: .long, help: "Also run each write-single-rules scenario with this many stream subscribers open (default 0: only without).")
     var rulesStreamSubscribers = 0
 
+    @Option(name: .long, help: "Devices of the write-fleet scenario (0, the default, skips it; e.g. 1000).")
+    var fleetDevices = 0
+
+    @Option(name: .long, help: "Alert rules on each fleet device in the second write-fleet run.")
+    var fleetRules = 100
+
     @Flag(name: .long, help: "Print one JSON document on standard output instead of the table.")
     var json = false
 
@@ -74,6 +81,9 @@ struct HTTPBench: AsyncParsableCommand {
         }
         guard self.duration > 0, self.warmup >= 0 else { throw ValidationError("--duration must be positive and --warmup not negative") }
         guard self.clientThreads >= 1 else { throw ValidationError("--client-threads must be at least 1") }
+        guard self.fleetDevices == 0 || self.fleetDevices >= self.connections, self.fleetRules >= 0 else {
+            throw ValidationError("--fleet-devices must be 0 or at least --connections, and --fleet-rules not negative")
+        }
         if let streamSubscribers {
             let counts = Self.selection(streamSubscribers)
             guard !counts.isEmpty, counts.count <= 6, counts.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
@@ -282,6 +292,11 @@ struct HTTPBench: AsyncParsableCommand {
                 report.scenarios.append(result)
                 writePeak = max(writePeak ?? 0, result.serverPeakRSSKiB ?? 0)
             }
+        }
+        if self.fleetDevices > 0 && selected.contains("write-fleet") {
+            let results = try await self.fleetScenarios(session: session, runner: runner, host: host, port: port, streamGroup: streamGroup)
+            report.scenarios += results
+            writePeak = max(writePeak ?? 0, results.compactMap(\.serverPeakRSSKiB).max() ?? 0)
         }
         try? await streamGroup.shutdownGracefully()
         let hwmAfterWrites = writePeak != nil ? sampler?.reading.highWaterMark : nil

@@ -8,10 +8,12 @@ struct ScenarioRunner: Sendable {
     let warmup: Duration
     let duration: Duration
 
-    /// A closed-loop HTTP scenario. With `verifyDay`, connection `i` wrote device `i`'s points on that UTC
-    /// day, and the points the server reports stored there are compared with those it acknowledged.
+    /// A closed-loop HTTP scenario. With `verifyDay`, connection `i` wrote device `i`'s points (or those of
+    /// `writtenDevices(i)`) on that UTC day, and the points the server reports stored there are compared with those it
+    /// acknowledged.
     func http(
         name: String, summary: String, connections: Int, pointsPerRequest: Int = 0, verifyDay: Int64? = nil, check: String? = nil,
+        writtenDevices: (@Sendable (Int) -> [BenchSession.Device])? = nil,
         makeSource: @escaping @Sendable (Int) -> any BenchRequestSource
     ) async throws -> ScenarioResult {
         Bench.progress("\(name): start, \(connections) connections, \(self.warmup.seconds) s warm-up + \(self.duration.seconds) s")
@@ -37,9 +39,9 @@ struct ScenarioRunner: Sendable {
             var stored = 0
             for (connection, tally) in outcome.tallies.enumerated() {
                 acknowledged += tally.acknowledged * pointsPerRequest
-                stored += try await self.session.storedPoints(
-                    of: self.session.devices[connection], start: verifyDay, end: verifyDay + BenchSession.day
-                )
+                for device in writtenDevices?(connection) ?? [self.session.devices[connection]] {
+                    stored += try await self.session.storedPoints(of: device, start: verifyDay, end: verifyDay + BenchSession.day)
+                }
             }
             result.pointsAcknowledged = acknowledged
             result.pointsStored = stored
