@@ -18,8 +18,9 @@ public protocol TelemetryStore: Sendable {
     func latestSummaries(deviceIDs: [Int64], since: Int64, limit: Int, offset: Int) async throws -> (summaries: [DeviceLatest], total: Int)
     /// The names of the keys a device has values of.
     func keyNames(deviceID: Int64) async throws -> Set<String>
-    /// Non-empty buckets of numeric values, oldest first.
-    func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket]
+    /// Non-empty buckets of numeric values, oldest first, from the source asked for; nil only for `.rollups` when
+    /// rollups cannot answer the query (see ``AggregationSource``).
+    func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]?
     /// Deletes values in `[start, end)` (only `keys` when not empty); returns how many were removed.
     func delete(deviceID: Int64, start: Int64, end: Int64, keys: [String]) async throws -> Int
     /// Deletes everything of these devices.
@@ -30,6 +31,11 @@ public protocol TelemetryStore: Sendable {
     func counts(recentSince: Int64) async throws -> TelemetryCounts
     /// Checks the store answers; returns round-trip latency in ms.
     func ping() async throws -> Double
+    /// Removes at most about `limit` raw values older than `cutoff` (epoch ms) with their metadata, keeping rollups and
+    /// each key's latest value; returns how many it removed, so a sweeper calls it until it returns less than `limit`.
+    func expireValues(before cutoff: Int64, limit: Int) async throws -> Int
+    /// Removes rollups of periods that end at or before `cutoff`; returns how many.
+    func expireRollups(before cutoff: Int64) async throws -> Int
 }
 
 /// Takes validated writes and returns once they are durable. The server's batcher implements it.
@@ -39,6 +45,12 @@ public protocol TelemetryWriter: Sendable {
 }
 
 extension TelemetryStore {
+    /// Non-empty buckets of numeric values, oldest first: from rollups when the query is aligned to them, from raw
+    /// points otherwise.
+    public func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] {
+        try await self.aggregate(query, source: .automatic) ?? []
+    }
+
     /// Stores that do not share the registry's database leave last-seen times to the registry.
     public func write(_ writes: [TelemetryWrite], lastSeen: [Int64: Int64]) async throws -> Bool {
         try await self.write(writes)

@@ -39,7 +39,19 @@ extension TelemetryCassandraStore {
         }
     }
 
-    public func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] {
+    /// Cassandra keeps no rollups yet: every aggregation reads raw points.
+    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
+        if source == .rollups { return nil }
+        return try await self.aggregateRaw(query)
+    }
+
+    /// Raw points expire by Cassandra's per-row TTL (`TELEMETRY_RETENTION_DAYS`), not by a sweep.
+    public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
+
+    /// No rollups to expire.
+    public func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
+
+    func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         guard query.start < query.end, query.windowMilliseconds > 0 else { return [] }
         return try await CassandraOutage.translating {
             var windows: [Int64: Window] = [:]
