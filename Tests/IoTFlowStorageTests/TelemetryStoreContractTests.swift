@@ -46,6 +46,10 @@ struct TelemetryStoreContractTests {
         try await backend.run(TelemetryAggregateContract.bucketsAlignToEpochMultiples)
     }
 
+    @Test(arguments: StoreBackend.all) func rollupsEqualRawPoints(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryRollupContract.rollupsEqualRawPoints)
+    }
+
     @Test(arguments: StoreBackend.all) func deleteRange(_ backend: StoreBackend) async throws {
         try await backend.run(TelemetryDeleteContract.deleteRange)
     }

@@ -179,7 +179,16 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         return result
     }
 
-    public func aggregate(_ query: AggregationQuery) async throws -> [AggregationBucket] {
+    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
+        if source == .rollups { return nil }
+        return try await self.aggregateRaw(query)
+    }
+
+    public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
+
+    public func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
+
+    func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
         // One index range scan per bucket, the buckets enumerated by a recursive CTE: a GROUP BY over the
         // bucket expression would sort every row in a temporary B-tree first (about twice the work for
