@@ -167,7 +167,7 @@ final class RecordingTelemetryStore: TelemetryStore {
     func latest(deviceIDs: [Int64]) async throws -> [Int64: [LatestValue]] { [:] }
     func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? { [] }
     func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
-    func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
+    func expireRollups(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
     func delete(deviceID: Int64, start: Int64, end: Int64, keys: [String]) async throws -> Int { 0 }
     func deleteAll(deviceIDs: [Int64]) async throws {}
     func latestSummaries(deviceIDs: [Int64], since: Int64, limit: Int, offset: Int) async throws -> (summaries: [DeviceLatest], total: Int) {

@@ -81,7 +81,7 @@ struct SQLiteFileTests {
         // Back to version 2 as it was released: what later versions made dropped, and its two counter tables, filled by
         // its own statements.
         for statement in [
-            "DROP TABLE alerts", "DROP TABLE leases", "DROP TABLE alert_rules",
+            "DROP TABLE telemetry_rollups", "DROP TABLE alerts", "DROP TABLE leases", "DROP TABLE alert_rules",
             "DROP TRIGGER telemetry_write_effects_apply", "DROP VIEW telemetry_write_effects", "DROP TABLE telemetry_counts",
         ] + SQLiteMigrations.versions[1] + ["PRAGMA user_version = 2"] {
             _ = try await first.execute(statement)
@@ -92,6 +92,15 @@ struct SQLiteFileTests {
         #expect(try await Self.schemaVersion(second) == SQLiteMigrations.latestVersion)
         let telemetry = TelemetrySQLiteStore(database: second)
         #expect(try await telemetry.counts(recentSince: recentSince) == TelemetryCounts(total: 3, recent: 2))
+        // Version 5 filled the rollups from the values already there.
+        for (window, function) in [(Int64(60_000), AggregationFunction.sum), (3_600_000, .count), (3_600_000, .last)] {
+            let query = AggregationQuery(
+                deviceID: device.id, field: "t", function: function, windowMilliseconds: window,
+                start: RollupPeriod.hour.bucket(of: now - 31_536_000_000), end: RollupPeriod.hour.bucket(of: now) + 3_600_000)
+            let fromRollups = try await telemetry.aggregate(query, source: .rollups)
+            let fromRaw = try await telemetry.aggregate(query, source: .raw)
+            #expect(fromRollups?.count == 2 && fromRollups == fromRaw, "\(window) \(function)")
+        }
         try await telemetry.write([TelemetryWrite(deviceID: device.id, points: [point(now, [("t", .number(4))])])])
         #expect(try await telemetry.counts(recentSince: recentSince) == TelemetryCounts(total: 4, recent: 3))
         #expect(try await telemetry.latest(deviceID: device.id).first { $0.key == "t" }?.timestamp == now)

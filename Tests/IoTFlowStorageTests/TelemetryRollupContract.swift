@@ -91,6 +91,15 @@ enum TelemetryRollupContract {
         }
     }
 
+    /// The first bucket where `actual` and `expected` differ.
+    static func difference(_ actual: [AggregationBucket]?, _ expected: [AggregationBucket]) -> String {
+        guard let actual else { return "nil" }
+        for (index, bucket) in expected.enumerated() where index >= actual.count || actual[index] != bucket {
+            return "bucket \(index): got \(index < actual.count ? "\(actual[index])" : "none"), expected \(bucket)"
+        }
+        return actual.count == expected.count ? "equal" : "\(actual.count - expected.count) extra buckets, first \(actual[expected.count])"
+    }
+
     /// Every function, windows of 1 and 10 minutes and 1 hour, over the whole span and its middle hour.
     private static func compare(_ stores: StoreFixture, device: Int64, model: Model, seed: UInt64, step: Int) async throws {
         for key in ["a", "b"] {
@@ -101,9 +110,11 @@ enum TelemetryRollupContract {
                         let expected = model.aggregate(query)
                         let context = "seed \(seed) step \(step) \(key) \(function) window \(window) [\(start - Self.base), \(end - Self.base))"
                         let rollups = try await stores.telemetry.aggregate(query, source: .rollups)
-                        #expect(rollups == expected, "rollups, \(context)")
                         let raw = try await stores.telemetry.aggregate(query, source: .raw)
-                        #expect(raw == expected, "raw points, \(context)")
+                        // One short finding per comparison: whole bucket lists would bury the difference.
+                        #expect(rollups == expected, "rollups, \(context): \(Self.difference(rollups, expected))")
+                        #expect(raw == expected, "raw points, \(context): \(Self.difference(raw, expected))")
+                        if rollups != expected || raw != expected { return }
                     }
                 }
             }

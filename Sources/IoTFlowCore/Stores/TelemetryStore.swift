@@ -34,8 +34,8 @@ public protocol TelemetryStore: Sendable {
     /// Removes at most about `limit` raw values older than `cutoff` (epoch ms) with their metadata, keeping rollups and
     /// each key's latest value; returns how many it removed, so a sweeper calls it until it returns less than `limit`.
     func expireValues(before cutoff: Int64, limit: Int) async throws -> Int
-    /// Removes rollups of periods that end at or before `cutoff`; returns how many.
-    func expireRollups(before cutoff: Int64) async throws -> Int
+    /// Removes at most about `limit` rollups of periods that end at or before `cutoff`; returns how many.
+    func expireRollups(before cutoff: Int64, limit: Int) async throws -> Int
 }
 
 /// Takes validated writes and returns once they are durable. The server's batcher implements it.

@@ -49,7 +49,7 @@ extension TelemetryCassandraStore {
     public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
 
     /// No rollups to expire.
-    public func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
+    public func expireRollups(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
 
     func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         guard query.start < query.end, query.windowMilliseconds > 0 else { return [] }

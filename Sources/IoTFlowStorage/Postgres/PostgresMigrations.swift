@@ -212,6 +212,39 @@ enum PostgresMigrations {
             "CREATE INDEX alerts_resolutions ON alerts (rule_id, device_id, resolved_at)",
             "CREATE INDEX alerts_by_status ON alerts (status, resolved_at)",
         ],
+        // 4: per-minute and per-hour rollups of numeric values (TelemetryPostgresStore+Rollups), filled from the values
+        // already stored. `total` is NaN when the sum may overflow (float8 addition raises an error instead): below 1e290
+        // a value, no table holds enough rows to overflow.
+        [
+            """
+            CREATE TABLE telemetry_rollups (
+                device_id BIGINT NOT NULL,
+                key_id BIGINT NOT NULL,
+                period_ms BIGINT NOT NULL,
+                bucket_ms BIGINT NOT NULL,
+                n BIGINT NOT NULL,
+                total DOUBLE PRECISION NOT NULL,
+                min_v DOUBLE PRECISION NOT NULL,
+                max_v DOUBLE PRECISION NOT NULL,
+                first_ts BIGINT NOT NULL,
+                first_v DOUBLE PRECISION NOT NULL,
+                last_ts BIGINT NOT NULL,
+                last_v DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (device_id, key_id, period_ms, bucket_ms)
+            )
+            """,
+            """
+            INSERT INTO telemetry_rollups (device_id, key_id, period_ms, bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v)
+            SELECT device_id, key_id, p.ms, ts_ms - (((ts_ms % p.ms) + p.ms) % p.ms), count(*),
+                CASE WHEN max(abs(x)) < 1e290 THEN sum(CASE WHEN abs(x) < 1e290 THEN x ELSE 0 END) ELSE 'NaN' END, min(x), max(x),
+                min(ts_ms), (array_agg(x ORDER BY ts_ms))[1], max(ts_ms), (array_agg(x ORDER BY ts_ms DESC))[1]
+            FROM (
+                SELECT device_id, key_id, ts_ms, COALESCE(num_value, bool_value::int::float8) AS x FROM telemetry
+                WHERE num_value IS NOT NULL OR bool_value IS NOT NULL
+            ) v CROSS JOIN (VALUES (60000::int8), (3600000::int8)) AS p(ms)
+            GROUP BY device_id, key_id, p.ms, 4
+            """,
+        ],
     ]
 
     /// The schema version this build expects.

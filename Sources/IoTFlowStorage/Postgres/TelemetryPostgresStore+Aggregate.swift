@@ -11,15 +11,6 @@ extension TelemetryPostgresStore {
         AND ts_ms >= $4 AND ts_ms < $5 AND (num_value IS NOT NULL OR bool_value IS NOT NULL)
         """
 
-    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
-        if source == .rollups { return nil }
-        return try await self.aggregateRaw(query)
-    }
-
-    public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
-
-    public func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
-
     func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         let value = Self.numericValue
         let sql: String

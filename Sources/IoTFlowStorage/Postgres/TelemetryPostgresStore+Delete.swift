@@ -67,6 +67,7 @@ extension TelemetryPostgresStore {
                 """,
                 logger: logger
             )
+            try await Self.applyRollupDelete(deviceID: deviceID, start: start, end: end, keyIDs: keyIDs, on: connection, logger: logger)
             return Int(try deleted.first?.decode(Int64.self) ?? 0)
         }
     }

@@ -45,8 +45,11 @@ public struct TelemetryPostgresStore: TelemetryStore {
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection, logger: logger)
             // One statement per table, whatever the batch size. Order matters against deadlocks: every
             // writer takes keys, then values, then latest rows, then metadata, each sorted.
+            var rollups = RollupDelta()
             if !batch.rows.isEmpty {
-                try await connection.rows(Self.insertValues(try TelemetryColumns(batch.rows, keyIDs: ids), recentSince: recentSince), logger: logger)
+                let overwritten = try await connection.rows(
+                    Self.insertValues(try TelemetryColumns(batch.rows, keyIDs: ids), recentSince: recentSince), logger: logger)
+                rollups = try Self.rollupDelta(batch, ids: ids, overwritten: overwritten)
                 try await connection.rows(
                     Self.upsert(
                         into: "telemetry_latest", try TelemetryColumns(batch.latest, keyIDs: ids),
@@ -67,6 +70,7 @@ public struct TelemetryPostgresStore: TelemetryStore {
                     logger: logger
                 )
             }
+            try await Self.applyRollups(rollups, on: connection, logger: logger)
             if pruneCounts { try await Self.pruneRecentCounts(before: recentSince, on: connection, logger: logger) }
             if !lastSeen.isEmpty {
                 try await connection.rows(DevicePostgresStore.markSeenQuery(lastSeen), logger: logger)
@@ -79,7 +83,8 @@ public struct TelemetryPostgresStore: TelemetryStore {
     }
 
     /// Upserts values (later writes win) and, in the same statement, counts the rows that were new: the
-    /// `DO UPDATE` of an existing row sets `overwritten`, so rows returned without it were inserted.
+    /// `DO UPDATE` of an existing row sets `overwritten`, so rows returned without it were inserted. Answers the
+    /// rows that existed before (nearly always none), whose minutes the rollups recompute.
     private static func insertValues(_ columns: TelemetryColumns, recentSince: Int64) -> PostgresQuery {
         let source = Self.unnest(columns)
         var binds = source.binds
@@ -91,14 +96,33 @@ public struct TelemetryPostgresStore: TelemetryStore {
                     SELECT \(TelemetryColumns.selectList) FROM \(source.sql)
                     ON CONFLICT (device_id, key_id, ts_ms) DO UPDATE
                     SET num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value, overwritten = true
-                    RETURNING device_id, ts_ms, NOT overwritten AS fresh
+                    RETURNING device_id, key_id, ts_ms, NOT overwritten AS fresh
                 ),
                 changed AS (SELECT device_id, ts_ms FROM written WHERE fresh),
                 \(Self.countUpdates(sign: "", recentSince: "$\(binds.count)"))
-                SELECT 1
+                SELECT device_id, key_id, ts_ms FROM written WHERE NOT fresh
                 """,
             binds: binds
         )
+    }
+
+    /// The rollup changes of a batch whose `overwritten` rows (device, key id, timestamp) existed before.
+    private static func rollupDelta(_ batch: TelemetryBatch, ids: [String: Int64], overwritten: [PostgresRow]) throws -> RollupDelta {
+        var existing = Set<StoredValueID>()
+        for row in overwritten {
+            let (deviceID, keyID, timestamp) = try row.decode((Int64, Int64, Int64).self)
+            existing.insert(StoredValueID(deviceID: deviceID, keyID: keyID, timestamp: timestamp))
+        }
+        var delta = RollupDelta()
+        for row in batch.rows {
+            let keyID = try TelemetryBatch.keyID(row.key, in: ids)
+            if existing.contains(StoredValueID(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)) {
+                delta.addOverwritten(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)
+            } else {
+                delta.addInserted(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp, value: row.value)
+            }
+        }
+        return delta
     }
 
     /// `INSERT INTO table … SELECT FROM unnest(…) ON CONFLICT conflict` for rows in ``TelemetryColumns``.
@@ -151,7 +175,7 @@ public struct TelemetryPostgresStore: TelemetryStore {
                 """,
                 logger: self.database.logger
             )
-            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_counts"] {
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_counts", "telemetry_rollups"] {
                 try await connection.rows(
                     "DELETE FROM \(unescaped: table) WHERE device_id = ANY(\(deviceIDs)::int8[])", logger: self.database.logger
                 )

@@ -232,6 +232,50 @@ enum SQLiteMigrations {
             "CREATE INDEX alerts_resolutions ON alerts(rule_id, device_id, resolved_at)",
             "CREATE INDEX alerts_by_status ON alerts(status, resolved_at)",
         ],
+        // 5: per-minute and per-hour rollups of numeric values (TelemetrySQLiteStore+Rollups), filled from the values
+        // already stored. `total` is NULL when the sum is not a number.
+        [
+            """
+            CREATE TABLE telemetry_rollups (
+                device_id INTEGER NOT NULL,
+                key_id INTEGER NOT NULL,
+                period_ms INTEGER NOT NULL,
+                bucket_ms INTEGER NOT NULL,
+                n INTEGER NOT NULL,
+                total REAL,
+                min_v REAL NOT NULL,
+                max_v REAL NOT NULL,
+                first_ts INTEGER NOT NULL,
+                first_v REAL NOT NULL,
+                last_ts INTEGER NOT NULL,
+                last_v REAL NOT NULL,
+                PRIMARY KEY (device_id, key_id, period_ms, bucket_ms)
+            ) WITHOUT ROWID
+            """,
+            """
+            INSERT INTO telemetry_rollups (device_id, key_id, period_ms, bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v)
+            SELECT device_id, key_id, 60000, b, COUNT(*), TOTAL(x), MIN(x), MAX(x), MIN(ts_ms), MIN(fv), MAX(ts_ms), MIN(lv) FROM (
+                SELECT device_id, key_id, b, ts_ms, x,
+                    FIRST_VALUE(x) OVER (PARTITION BY device_id, key_id, b ORDER BY ts_ms) AS fv,
+                    FIRST_VALUE(x) OVER (PARTITION BY device_id, key_id, b ORDER BY ts_ms DESC) AS lv
+                FROM (
+                    SELECT device_id, key_id, ts_ms - (((ts_ms % 60000) + 60000) % 60000) AS b, ts_ms, COALESCE(num_value, bool_value) AS x
+                    FROM telemetry WHERE num_value IS NOT NULL OR bool_value IS NOT NULL
+                )
+            ) GROUP BY device_id, key_id, b
+            """,
+            """
+            INSERT INTO telemetry_rollups (device_id, key_id, period_ms, bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v)
+            SELECT device_id, key_id, 3600000, h, SUM(n), CASE WHEN COUNT(total) = COUNT(*) THEN TOTAL(total) END, MIN(min_v), MAX(max_v),
+                MIN(first_ts), MIN(fv), MAX(last_ts), MIN(lv) FROM (
+                SELECT *, FIRST_VALUE(first_v) OVER (PARTITION BY device_id, key_id, h ORDER BY first_ts) AS fv,
+                    FIRST_VALUE(last_v) OVER (PARTITION BY device_id, key_id, h ORDER BY last_ts DESC) AS lv
+                FROM (
+                    SELECT *, bucket_ms - (((bucket_ms % 3600000) + 3600000) % 3600000) AS h FROM telemetry_rollups WHERE period_ms = 60000
+                )
+            ) GROUP BY device_id, key_id, h
+            """,
+        ],
     ]
 
     /// The schema version this build expects.

@@ -36,10 +36,12 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         let keyIDs = try await self.database.write { connection in
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection)
             var delta = CountDelta()
+            var rollups = RollupDelta()
             for chunk in batch.rows.chunked(Self.rowsPerStatement) {
-                try await Self.insertValues(chunk, ids: ids, recentSince: recentSince, delta: &delta, on: connection)
+                try await Self.insertValues(chunk, ids: ids, recentSince: recentSince, delta: &delta, rollups: &rollups, on: connection)
             }
             try await Self.applyEffects(of: batch, ids: ids, delta: delta, lastSeen: lastSeen, on: connection)
+            try await Self.applyRollups(rollups, on: connection)
             if self.pruning.isDue(recentSince) { try await Self.pruneRecentCounts(before: recentSince, on: connection) }
             return ids
         }
@@ -49,18 +51,31 @@ public struct TelemetrySQLiteStore: TelemetryStore {
 
     /// Inserts values and counts those that are new, in one statement: `DO NOTHING … RETURNING` lists exactly the
     /// rows it inserted. Nearly always that is every row; when some existed already, the chunk is written again
-    /// as an upsert so the later write wins (it rewrites the rows just inserted with the same values).
+    /// as an upsert so the later write wins (it rewrites the rows just inserted with the same values), and the
+    /// minutes of the rows that were not new are recomputed in the rollups.
     private static func insertValues(
-        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, on connection: SQLiteConnection
+        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, rollups: inout RollupDelta,
+        on connection: SQLiteConnection
     ) async throws {
         let inserted = try await Self.insert(
             rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false,
-            returning: " RETURNING device_id, ts_ms", on: connection)
+            returning: " RETURNING device_id, key_id, ts_ms", on: connection)
+        var fresh = Set<StoredValueID>()
+        let allFresh = inserted.count == rows.count
         for row in inserted {
             guard let deviceID = row.int64("device_id"), let timestamp = row.int64("ts_ms") else { continue }
             delta.add(deviceID: deviceID, timestamp: timestamp, recentSince: recentSince)
+            if !allFresh, let keyID = row.int64("key_id") { fresh.insert(StoredValueID(deviceID: deviceID, keyID: keyID, timestamp: timestamp)) }
         }
-        if inserted.count < rows.count {
+        for row in rows {
+            let keyID = try TelemetryBatch.keyID(row.key, in: ids)
+            if allFresh || fresh.contains(StoredValueID(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)) {
+                rollups.addInserted(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp, value: row.value)
+            } else {
+                rollups.addOverwritten(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)
+            }
+        }
+        if !allFresh {
             try await Self.insert(rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
         }
     }
@@ -179,15 +194,6 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         return result
     }
 
-    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
-        if source == .rollups { return nil }
-        return try await self.aggregateRaw(query)
-    }
-
-    public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int { 0 }
-
-    public func expireRollups(before cutoff: Int64) async throws -> Int { 0 }
-
     func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket] {
         guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
         // One index range scan per bucket, the buckets enumerated by a recursive CTE: a GROUP BY over the
@@ -276,6 +282,9 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             _ = try await connection.query("DELETE FROM telemetry WHERE \(filter)", range + keyBinds)
             let deleted = try await connection.changes()
             try await Self.apply(delta, sign: -1, on: connection)
+            try await Self.applyRollupDelete(
+                deviceID: deviceID, start: start, end: end, keyFilter: keyBinds.isEmpty ? nil : "key_id IN (\(placeholders(keyBinds.count)))",
+                keyBinds, on: connection)
             _ = try await connection.query(
                 """
                 DELETE FROM telemetry_metadata WHERE device_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
@@ -311,7 +320,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             // The devices' own counters go away with them rather than dropping to zero.
             delta.byDevice = [:]
             try await Self.apply(delta, sign: -1, on: connection)
-            for table in ["telemetry", "telemetry_latest", "telemetry_metadata"] {
+            for table in ["telemetry", "telemetry_latest", "telemetry_metadata", "telemetry_rollups"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE device_id IN (\(list))", binds)
             }
             _ = try await connection.query(
