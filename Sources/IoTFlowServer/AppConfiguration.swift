@@ -27,6 +27,9 @@ public struct AppConfiguration: Sendable {
     public var sqliteSynchronous: String = "full"
     /// Largest number of points committed in one transaction by the ingest batcher.
     public var ingestMaxBatchPoints: Int = 20_000
+    /// Retention of raw values and rollups, and the sweeper's interval (`TELEMETRY_RETENTION_DAYS`, `ROLLUP_RETENTION_DAYS`,
+    /// `IOTFLOW_RETENTION_INTERVAL_SECONDS`).
+    public var retention = RetentionSettings()
     /// Seconds between offline-rule checks (`IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS`).
     public var alertOfflineCheckSeconds: Int = 10
     /// Points waiting for alert evaluation before it falls behind and reads them back later
@@ -99,6 +102,7 @@ public struct AppConfiguration: Sendable {
         if let ttl = environment["IOTFLOW_TOKEN_TTL_SECONDS"], !ttl.isEmpty {
             config.tokenLifetimeSeconds = try EnvironmentValue.integer(ttl, name: "IOTFLOW_TOKEN_TTL_SECONDS", range: 60...86_400 * 365)
         }
+        config.retention = try RetentionSettings.parse(environment)
         if let seconds = environment["IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS"], !seconds.isEmpty {
             config.alertOfflineCheckSeconds = try EnvironmentValue.integer(seconds, name: "IOTFLOW_ALERT_OFFLINE_CHECK_SECONDS", range: 1...3600)
         }

@@ -70,6 +70,8 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
         registry: mqttDevices, devices: services.devices, logger: logger
     )
     let router = buildRouter(services: services, configuration: configuration, hub: hub)
+    let retention = RetentionSweeper(
+        settings: configuration.retention, store: stores.telemetry, events: eventWriter, clock: clock, logger: logger)
     if configuration.legacyUserHeader {
         logger.warning(
             "IOTFLOW_LEGACY_USER_HEADER is on: X-User-ID is accepted without a password or token. This is insecure; use it only to migrate old clients."
@@ -83,7 +85,7 @@ func buildApplicationParts(configuration: AppConfiguration, clock: any WallClock
     // are closed last.
     let prepareStores = stores.prepare
     return ApplicationParts(
-        router: router, services: [passwords] + stores.services + [eventWriter, alertEvaluation, batcher, hub, mqtt],
+        router: router, services: [passwords] + stores.services + [eventWriter, retention, alertEvaluation, batcher, hub, mqtt],
         prepare: {
             try await prepareStores()
             try await mqtt.bind()

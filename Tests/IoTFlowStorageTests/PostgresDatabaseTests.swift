@@ -114,6 +114,36 @@ struct PostgresDatabaseTests {
         }
     }
 
+    @Test("retention drops whole expired monthly partitions, with their counts and metadata, and deletes the rest in chunks")
+    func retentionDropsPartitions() async throws {
+        try await PostgresTestDatabase.with { fresh in
+            let stores = Self.stores(fresh.database)
+            let device = try await stores.makeDevices(1)[0].id
+            let now = PostgresTestDatabase.now
+            // Partitions for a month half a year back (and the months around it), then values in it and now.
+            let old = now - 183 * 86_400_000
+            try await fresh.database.ensurePartitions(now: old, logger: Self.logger)
+            let oldMonth = try Self.partitionName(old)
+            #expect(try await Self.partitions(fresh.database).contains(oldMonth))
+            try await stores.telemetry.write([
+                TelemetryWrite(
+                    deviceID: device,
+                    points: [
+                        point(old, [("t", .number(1))], metadata: "{}"), point(old + 1000, [("t", .number(2))]), point(now, [("t", .number(3))]),
+                    ]
+                )
+            ])
+            #expect(try await Self.partition(fresh.database, deviceID: device, timestamp: old) == oldMonth)
+            // The cutoff is past the end of the old month: its partition goes whole.
+            let removed = try await stores.telemetry.expireValues(before: now - 60 * 86_400_000, limit: 1000)
+            #expect(removed == 2)
+            #expect(!(try await Self.partitions(fresh.database).contains(oldMonth)))
+            #expect(try await stores.history(device).map(\.timestamp) == [now])
+            #expect(try await stores.telemetry.counts(recentSince: 0).total == 1)
+            #expect(try await Self.integers(fresh.database, "SELECT count(*) FROM telemetry_metadata") == [0])
+        }
+    }
+
     @Test("a month whose rows already sit in the default partition is skipped, not an error")
     func occupiedMonthSkipped() async throws {
         try await PostgresTestDatabase.with { fresh in

@@ -50,6 +50,10 @@ struct TelemetryStoreContractTests {
         try await backend.run(TelemetryRollupContract.rollupsEqualRawPoints)
     }
 
+    @Test(arguments: StoreBackend.sql) func retentionExpiresInChunks(_ backend: StoreBackend) async throws {
+        try await backend.run(TelemetryRetentionContract.expireInChunks)
+    }
+
     @Test(arguments: StoreBackend.all) func deleteRange(_ backend: StoreBackend) async throws {
         try await backend.run(TelemetryDeleteContract.deleteRange)
     }

@@ -72,6 +72,8 @@ public enum EventType {
     public static let deviceConfigUpdated = "device.config_updated"
     public static let telemetrySubmitted = "telemetry.submitted"
     public static let telemetryRejected = "telemetry.rejected"
+    /// The retention sweeper removed expired values or rollups.
+    public static let telemetryExpired = "telemetry.expired"
     public static let groupCreated = "group.created"
     public static let groupUpdated = "group.updated"
     public static let groupDeleted = "group.deleted"
@@ -87,7 +89,8 @@ public enum EventType {
     /// Every type the services write, for validating filters.
     public static let all: Set<String> = [
         userRegistered, userLogin, userUpdated, userDeleted, userDeactivated, userActivated, deviceRegistered, deviceUpdated, deviceDeleted,
-        deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, telemetryRejected, groupCreated, groupUpdated, groupDeleted,
+        deviceKeyRotated, deviceStatusChanged, deviceConfigUpdated, telemetrySubmitted, telemetryRejected, telemetryExpired, groupCreated,
+        groupUpdated, groupDeleted,
         groupDeviceAdded, groupDeviceRemoved, alertRuleCreated, alertRuleUpdated, alertRuleDeleted, alertTriggered, alertAcknowledged,
         alertResolved,
     ]

@@ -6788,7 +6788,7 @@ extension OpenAPIDocument {
             "name": "event_type",
             "in": "query",
             "required": false,
-            "description": "Only this type (empty means any). `telemetry.rejected` joins this list when MQTT lands.",
+            "description": "Only this type (empty means any).",
             "schema": {
               "type": "string",
               "enum": [
@@ -6811,6 +6811,7 @@ extension OpenAPIDocument {
                 "group.device_removed",
                 "telemetry.submitted",
                 "telemetry.rejected",
+                "telemetry.expired",
                 "alert_rule.created",
                 "alert_rule.updated",
                 "alert_rule.deleted",

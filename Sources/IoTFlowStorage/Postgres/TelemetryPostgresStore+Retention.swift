@@ -6,53 +6,56 @@ import PostgresNIO
 /// of `telemetry_latest` through the primary key. Latest values stay: they are a device's last known state.
 extension TelemetryPostgresStore {
     public func expireValues(before cutoff: Int64, limit: Int) async throws -> Int {
-        if let dropped = try await self.dropExpiredPartition(before: cutoff) { return dropped }
+        // Each partition goes in its own short transaction.
+        var dropped = 0
+        while let count = try await self.dropExpiredPartition(before: cutoff) { dropped += count }
         let logger = self.database.logger
         var binds = PostgresBindings()
         binds.append(cutoff)
         binds.append(Int64(limit))
         binds.append(self.recentSince)
-        return try await self.database.transaction { connection in
-            let rows = try await connection.rows(
-                PostgresQuery(
-                    unsafeSQL: """
-                        WITH doomed AS (
-                            SELECT t.device_id, t.key_id, t.ts_ms FROM telemetry_latest l CROSS JOIN LATERAL (
-                                SELECT device_id, key_id, ts_ms FROM telemetry WHERE device_id = l.device_id AND key_id = l.key_id AND ts_ms < $1
-                                ORDER BY ts_ms LIMIT $2
-                            ) t LIMIT $2
-                        ),
-                        changed AS (
-                            DELETE FROM telemetry t USING doomed d WHERE t.device_id = d.device_id AND t.key_id = d.key_id AND t.ts_ms = d.ts_ms
-                            RETURNING t.device_id, t.ts_ms
-                        ),
-                        \(Self.countUpdates(sign: "-", recentSince: "$3"))
-                        SELECT count(*), COALESCE(array_agg(DISTINCT device_id), '{}') FROM changed
-                        """,
-                    binds: binds
-                ),
-                logger: logger
-            )
-            guard let row = rows.first else { return 0 }
-            let (count, devices) = try row.decode((Int64, [Int64]).self)
-            if !devices.isEmpty {
-                // Metadata goes with the last value at its timestamp.
-                try await connection.rows(
-                    """
-                    DELETE FROM telemetry_metadata m WHERE m.device_id = ANY(\(devices)::int8[]) AND m.ts_ms < \(cutoff)
-                    AND NOT EXISTS (
-                        SELECT 1 FROM telemetry_latest l JOIN telemetry t ON t.device_id = l.device_id AND t.key_id = l.key_id AND t.ts_ms = m.ts_ms
-                        WHERE l.device_id = m.device_id
-                    )
-                    """,
+        return try await dropped
+            + self.database.transaction { connection in
+                let rows = try await connection.rows(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            WITH doomed AS (
+                                SELECT t.device_id, t.key_id, t.ts_ms FROM telemetry_latest l CROSS JOIN LATERAL (
+                                    SELECT device_id, key_id, ts_ms FROM telemetry WHERE device_id = l.device_id AND key_id = l.key_id AND ts_ms < $1
+                                    ORDER BY ts_ms LIMIT $2
+                                ) t LIMIT $2
+                            ),
+                            changed AS (
+                                DELETE FROM telemetry t USING doomed d WHERE t.device_id = d.device_id AND t.key_id = d.key_id AND t.ts_ms = d.ts_ms
+                                RETURNING t.device_id, t.ts_ms
+                            ),
+                            \(Self.countUpdates(sign: "-", recentSince: "$3"))
+                            SELECT count(*), COALESCE(array_agg(DISTINCT device_id), '{}') FROM changed
+                            """,
+                        binds: binds
+                    ),
                     logger: logger
                 )
+                guard let row = rows.first else { return 0 }
+                let (count, devices) = try row.decode((Int64, [Int64]).self)
+                if !devices.isEmpty {
+                    // Metadata goes with the last value at its timestamp.
+                    try await connection.rows(
+                        """
+                        DELETE FROM telemetry_metadata m WHERE m.device_id = ANY(\(devices)::int8[]) AND m.ts_ms < \(cutoff)
+                        AND NOT EXISTS (
+                            SELECT 1 FROM telemetry_latest l JOIN telemetry t ON t.device_id = l.device_id AND t.key_id = l.key_id AND t.ts_ms = m.ts_ms
+                            WHERE l.device_id = m.device_id
+                        )
+                        """,
+                        logger: logger
+                    )
+                }
+                return Int(count)
             }
-            return Int(count)
-        }
     }
 
-    /// Drops the oldest monthly partition whose whole range lies before `cutoff`, after taking its values out of the
+    /// Drops the first monthly partition (by name, so the oldest) whose whole range lies before `cutoff`, after taking its values out of the
     /// counters and its timestamps' metadata; answers how many values it held, or nil when no partition qualifies.
     private func dropExpiredPartition(before cutoff: Int64) async throws -> Int? {
         let logger = self.database.logger

@@ -34,7 +34,8 @@ extension TelemetryPostgresStore {
     static func applyRollups(_ delta: RollupDelta, on connection: PostgresConnection, logger: Logger) async throws {
         try await Self.mergeRollups(delta.rows, on: connection, logger: logger)
         for bucket in delta.overwrittenMinutes {
-            try await Self.recompute(.minute, deviceID: bucket.deviceID, bucket: bucket.minute, keyIDs: [bucket.keyID], on: connection, logger: logger)
+            try await Self.recompute(
+                .minute, deviceID: bucket.deviceID, bucket: bucket.minute, keyIDs: [bucket.keyID], on: connection, logger: logger)
         }
         for bucket in delta.overwrittenHours {
             try await Self.recompute(.hour, deviceID: bucket.deviceID, bucket: bucket.minute, keyIDs: [bucket.keyID], on: connection, logger: logger)
@@ -83,7 +84,11 @@ extension TelemetryPostgresStore {
             )
             for row in rows {
                 let (keyID, timestamp, value) = try row.decode((Int64, Int64, Double).self)
-                if folded[keyID] == nil { folded[keyID] = RollupSummary(value: value, at: timestamp) } else { folded[keyID]?.add(value, at: timestamp) }
+                if folded[keyID] == nil {
+                    folded[keyID] = RollupSummary(value: value, at: timestamp)
+                } else {
+                    folded[keyID]?.add(value, at: timestamp)
+                }
             }
         case .hour:
             let rows = try await connection.rows(

@@ -41,10 +41,12 @@ extension TelemetrySQLiteStore {
             start += chunk.count
         }
         for bucket in delta.overwrittenMinutes {
-            try await Self.recompute(.minute, deviceID: bucket.deviceID, bucket: bucket.minute, keyFilter: "key_id = ?", [.int(bucket.keyID)], on: connection)
+            try await Self.recompute(
+                .minute, deviceID: bucket.deviceID, bucket: bucket.minute, keyFilter: "key_id = ?", [.int(bucket.keyID)], on: connection)
         }
         for bucket in delta.overwrittenHours {
-            try await Self.recompute(.hour, deviceID: bucket.deviceID, bucket: bucket.minute, keyFilter: "key_id = ?", [.int(bucket.keyID)], on: connection)
+            try await Self.recompute(
+                .hour, deviceID: bucket.deviceID, bucket: bucket.minute, keyFilter: "key_id = ?", [.int(bucket.keyID)], on: connection)
         }
     }
 
