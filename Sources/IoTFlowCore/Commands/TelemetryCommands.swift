@@ -72,3 +72,20 @@ public struct UserTelemetryRequest: Sendable, Equatable {
         self.page = page
     }
 }
+
+/// `GET /telemetry/{device_id}/export`: every value of a range, oldest first.
+public struct ExportRequest: Sendable, Equatable {
+    /// Start of the range (inclusive); default one hour ago, as for history.
+    public var start: TimeSpec?
+    /// End of the range (exclusive); default now.
+    public var end: TimeSpec?
+    /// Keys to export; every key of the device when empty.
+    public var keys: [String] = []
+
+    /// Creates the request.
+    public init(start: TimeSpec? = nil, end: TimeSpec? = nil, keys: [String] = []) {
+        self.start = start
+        self.end = end
+        self.keys = keys
+    }
+}

@@ -141,6 +141,18 @@ struct TelemetryController {
             return AggregationResponse(
                 deviceID: id, field: result.query.field, aggregation: result.aggregation, window: result.window, data: data, count: data.count)
         }
+        routes.get("{device_id}/export") { request, context in
+            let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])
+            let id = try context.parameters.id("device_id", kind: "Device")
+            let query = QueryReader(request)
+            guard let format = ExportFormat(rawValue: query.string("format") ?? "csv") else {
+                throw IoTFlowError.badRequest("'format' must be csv or ndjson.")
+            }
+            let export = try await telemetry.export(
+                deviceID: id, principal: principal,
+                ExportRequest(start: try query.time("start_time"), end: try query.time("end_time"), keys: query.list("keys") ?? []))
+            return Self.streamed(export, format: format)
+        }
         routes.delete("{device_id}") { request, context in
             let principal = try context.identity.person()
             let id = try context.parameters.id("device_id", kind: "Device")
@@ -148,6 +160,27 @@ struct TelemetryController {
             return DeletionResponse(message: "Deleted \(deleted) values.", deleted: deleted)
         }
         return routes
+    }
+
+    /// The export's response: headers now, then each page written as it is read. A client that goes away fails the
+    /// next write, which ends the loop and with it the reads.
+    static func streamed(_ export: TelemetryExport, format: ExportFormat) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = format.contentType
+        headers[.contentDisposition] = "attachment; filename=\"device-\(export.device.id).\(format.rawValue)\""
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: format.header))
+                var bytes: [UInt8] = []
+                for try await page in export {
+                    bytes.removeAll(keepingCapacity: true)
+                    format.write(page, into: &bytes)
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     static func historyRequest(_ query: QueryReader) throws(IoTFlowError) -> HistoryRequest {
