@@ -24,6 +24,9 @@ public struct TelemetryCassandraStore: TelemetryStore {
     static let statementsPerBatch = 100
     /// Markers per IN list when looking for existing points: 10 × 10 keeps the cartesian product at Cassandra's default limit of 100.
     static let markersPerList = 10
+    /// Cassandra refuses a TTL above 20 years, and up to 36,500 days of retention would not fit its 32-bit TTL either:
+    /// longer retentions keep rows for 20 years.
+    static let maxTimeToLive = 630_720_000
 
     /// Creates the store on a client whose keyspace is migrated.
     public init(client: CassandraClient, settings: CassandraSettings, clock: any WallClock = SystemWallClock(), logger: Logger) {
@@ -35,8 +38,13 @@ public struct TelemetryCassandraStore: TelemetryStore {
     }
 
     var options: CassandraQueryOptions { CassandraQueryOptions(consistency: self.settings.consistency) }
-    var timeToLive: CassandraValue { .int(Int32(self.settings.retentionDays * 86_400)) }
+    var timeToLive: CassandraValue { Self.timeToLive(days: self.settings.retentionDays) }
     var recentSince: Int64 { self.clock.nowMilliseconds() - TelemetryCounts.recentWindowMilliseconds }
+
+    /// A retention in days as a TTL in seconds; 0 is none.
+    static func timeToLive(days: Int) -> CassandraValue {
+        .int(Int32(min(days * 86_400, Self.maxTimeToLive)))
+    }
 
     /// One partition of the points table.
     struct Partition: Hashable, Sendable {
