@@ -41,9 +41,15 @@ enum TelemetryRollupContract {
                 case .string: continue
                 }
                 let start = timestamp - ((timestamp % window) + window) % window
-                if windows[start] == nil { windows[start] = RollupSummary(value: number, at: timestamp) } else { windows[start]?.add(number, at: timestamp) }
+                if windows[start] == nil {
+                    windows[start] = RollupSummary(value: number, at: timestamp)
+                } else {
+                    windows[start]?.add(number, at: timestamp)
+                }
             }
-            return windows.sorted { $0.key < $1.key }.map { AggregationBucket(start: $0.key, value: $0.value.value(query.function)!, count: $0.value.count) }
+            return windows.sorted { $0.key < $1.key }.map {
+                AggregationBucket(start: $0.key, value: $0.value.value(query.function)!, count: $0.value.count)
+            }
         }
     }
 
@@ -97,7 +103,8 @@ enum TelemetryRollupContract {
             for function in AggregationFunction.allCases {
                 for window: Int64 in [60_000, 600_000, 3_600_000] {
                     for (start, end) in [(Self.base, Self.base + Self.span), (Self.base + 3_600_000, Self.base + 7_200_000)] {
-                        let query = AggregationQuery(deviceID: device, field: key, function: function, windowMilliseconds: window, start: start, end: end)
+                        let query = AggregationQuery(
+                            deviceID: device, field: key, function: function, windowMilliseconds: window, start: start, end: end)
                         let expected = model.aggregate(query)
                         let context = "seed \(seed) step \(step) \(key) \(function) window \(window) [\(start - Self.base), \(end - Self.base))"
                         let rollups = try await stores.telemetry.aggregate(query, source: .rollups)
