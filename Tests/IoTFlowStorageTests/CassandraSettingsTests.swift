@@ -46,6 +46,7 @@ struct CassandraSettingsTests {
             ("CASSANDRA_PORT", "0"), ("CASSANDRA_KEYSPACE", "bad-name"), ("CASSANDRA_KEYSPACE", "1abc"), ("CASSANDRA_KEYSPACE", "a; DROP"),
             ("CASSANDRA_CONSISTENCY", "SOMETIMES"), ("CASSANDRA_TLS", "maybe"), ("CASSANDRA_REPLICATION", "{'class': 'x'}; DROP KEYSPACE y"),
             ("CASSANDRA_REPLICATION", "SimpleStrategy"), ("CASSANDRA_BUCKET", "week"), ("TELEMETRY_RETENTION_DAYS", "-1"),
+            ("ROLLUP_RETENTION_DAYS", "-1"), ("ROLLUP_RETENTION_DAYS", "36501"), ("ROLLUP_RETENTION_DAYS", "a year"),
         ])
     func malformed(name: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) {
@@ -96,5 +97,26 @@ struct CassandraSettingsTests {
         #expect(TelemetryCassandraStore(client: client, settings: settings, logger: .init(label: "ttl")).timeToLive == .int(0))
         let cql = TelemetryCQL(keyspace: "k")
         #expect(cql.insertPoint.hasSuffix("USING TTL ?") && cql.insertMetadata.hasSuffix("USING TTL ?"))
+    }
+
+    @Test("ROLLUP_RETENTION_DAYS becomes the TTL of rollup rows, independent of the points'; 0 (the default) means none")
+    func rollupRetentionIsTheRollupTTL() throws {
+        let environment = ["CASSANDRA_HOSTS": "127.0.0.1", "TELEMETRY_RETENTION_DAYS": "30", "ROLLUP_RETENTION_DAYS": "400"]
+        var settings = try #require(try CassandraSettings.fromEnvironment(environment))
+        #expect(settings.rollupRetentionDays == 400)
+        #expect(try CassandraSettings.fromEnvironment(["CASSANDRA_HOSTS": "127.0.0.1"])?.rollupRetentionDays == 0)
+        let client = CassandraClient(configuration: CassandraConfiguration(endpoints: settings.hosts), logger: .init(label: "ttl"))
+        func store() -> TelemetryCassandraStore { TelemetryCassandraStore(client: client, settings: settings, logger: .init(label: "ttl")) }
+        #expect(store().rollupTimeToLive == .int(400 * 86_400))
+        #expect(store().timeToLive == .int(30 * 86_400))
+        // Rollups must not expire with the points when only points have a retention.
+        settings.rollupRetentionDays = 0
+        #expect(store().rollupTimeToLive == .int(0))
+        // Cassandra refuses TTLs above 20 years (and 100 years would not fit its 32-bit TTL): such retentions keep 20 years.
+        settings.rollupRetentionDays = 36_500
+        settings.retentionDays = 36_500
+        #expect(store().rollupTimeToLive == .int(630_720_000))
+        #expect(store().timeToLive == .int(630_720_000))
+        #expect(TelemetryCQL(keyspace: "k").insertRollup.hasSuffix("USING TTL ?"))
     }
 }

@@ -32,10 +32,13 @@ struct CassandraTestKeyspace: Sendable {
     }
 
     /// A client on a new, migrated keyspace.
-    static func create(bucket: CassandraSettings.Bucket = .day, clock: any WallClock = SystemWallClock()) async throws -> CassandraTestKeyspace {
+    static func create(
+        bucket: CassandraSettings.Bucket = .day, retentionDays: Int = 0, clock: any WallClock = SystemWallClock()
+    ) async throws -> CassandraTestKeyspace {
         var settings = CassandraSettings(hosts: [try Self.endpoint()])
         settings.keyspace = "iotflow_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         settings.bucket = bucket
+        settings.retentionDays = retentionDays
         settings.consistency = .localOne
         let client = CassandraClient(configuration: CassandraConfiguration(endpoints: settings.hosts), logger: Self.logger)
         let created = CassandraTestKeyspace(client: client, settings: settings, runTask: Task { try await client.run() })
@@ -58,14 +61,15 @@ struct CassandraTestKeyspace: Sendable {
         _ = try? await self.runTask.value
     }
 
-    /// Contract fixture: registry, groups and events in SQLite, telemetry in Cassandra.
-    static func makeFixture() async throws -> StoreFixture {
+    /// Contract fixture: registry, groups and events in SQLite, telemetry in Cassandra (points expiring after
+    /// `retentionDays` when not 0).
+    static func makeFixture(retentionDays: Int = 0) async throws -> StoreFixture {
         await Self.slots.acquire()
         let keyspace: CassandraTestKeyspace
         let directory: URL
         let database: SQLiteDatabaseFile
         do {
-            keyspace = try await Self.create()
+            keyspace = try await Self.create(retentionDays: retentionDays)
             directory = try SQLiteTestFile.makeDirectory()
             database = try await SQLiteTestFile.open(directory.appendingPathComponent("iotflow.sqlite").path)
         } catch {

@@ -36,7 +36,21 @@ enum CassandraSchema {
                     """,
                     "CREATE TABLE IF NOT EXISTS \(keyspace).telemetry_counts (scope int, bucket bigint, points counter, PRIMARY KEY (scope, bucket))",
                 ]
-            )
+            ),
+            // Rollups: one row per device, key, period (ms) and bucket start. Minute rows are partitioned by UTC day
+            // (at most 1,440 rows per key) and hour rows by UTC month (at most 744 per key), so partitions stay bounded
+            // and an hourly aggregation over a year reads 12 partitions; clustering by key then bucket makes one key's
+            // range one slice, and lets a range delete be one range tombstone per key and partition.
+            Migration(
+                version: 2, description: "per-minute and per-hour rollups",
+                statements: [
+                    """
+                    CREATE TABLE IF NOT EXISTS \(keyspace).rollups (device_id bigint, period int, span bigint, key text, bucket timestamp, \
+                    samples bigint, total double, low double, high double, first_ts timestamp, first_value double, last_ts timestamp, \
+                    last_value double, PRIMARY KEY ((device_id, period, span), key, bucket))
+                    """
+                ]
+            ),
         ]
     }
 

@@ -27,6 +27,9 @@ public struct CassandraSettings: Sendable, Equatable, CustomStringConvertible, C
     public var bucket: Bucket = .day
     /// `TELEMETRY_RETENTION_DAYS`: points expire this many days after they are written (Cassandra's per-row TTL); 0 keeps them.
     public var retentionDays: Int = 0
+    /// `ROLLUP_RETENTION_DAYS`: per-minute and per-hour rollups expire this many days after they are last written
+    /// (their own TTL, independent of the points'); 0 keeps them, also when points expire.
+    public var rollupRetentionDays: Int = 0
 
     /// Settings for the given contact points.
     public init(hosts: [CassandraEndpoint]) {
@@ -92,6 +95,9 @@ public struct CassandraSettings: Sendable, Equatable, CustomStringConvertible, C
         if let text = environment["TELEMETRY_RETENTION_DAYS"], !text.isEmpty {
             settings.retentionDays = try EnvironmentValue.integer(text, name: "TELEMETRY_RETENTION_DAYS", range: 0...36_500)
         }
+        if let text = environment["ROLLUP_RETENTION_DAYS"], !text.isEmpty {
+            settings.rollupRetentionDays = try EnvironmentValue.integer(text, name: "ROLLUP_RETENTION_DAYS", range: 0...36_500)
+        }
         return settings
     }
 
@@ -121,7 +127,8 @@ public struct CassandraSettings: Sendable, Equatable, CustomStringConvertible, C
 
     public var debugDescription: String {
         "CassandraSettings(\(self.description), username: \(self.username ?? "none"), password: \(Redacted.describe(self.password)), "
-            + "consistency: \(self.consistency), tls: \(self.tls), bucket: \(self.bucket.rawValue), retentionDays: \(self.retentionDays))"
+            + "consistency: \(self.consistency), tls: \(self.tls), bucket: \(self.bucket.rawValue), retentionDays: \(self.retentionDays), "
+            + "rollupRetentionDays: \(self.rollupRetentionDays))"
     }
 
     /// `dump` and reflection show no password.
@@ -131,6 +138,7 @@ public struct CassandraSettings: Sendable, Equatable, CustomStringConvertible, C
             children: [
                 "endpoints": self.description, "username": self.username ?? "none", "password": Redacted.describe(self.password),
                 "consistency": "\(self.consistency)", "tls": self.tls, "bucket": self.bucket.rawValue, "retentionDays": self.retentionDays,
+                "rollupRetentionDays": self.rollupRetentionDays,
             ],
             displayStyle: .struct)
     }

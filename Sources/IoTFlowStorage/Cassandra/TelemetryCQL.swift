@@ -23,6 +23,12 @@ struct TelemetryCQL: Sendable {
     let deleteLatestOfDevice: String
     let deleteLatest: String
     let deleteCount: String
+    let insertRollup: String
+    let selectRollups: String
+    let selectRollupKeys: String
+    let deleteRollup: String
+    let deleteRollupRange: String
+    let deleteRollupPartition: String
     private let keyspace: String
 
     init(keyspace: String) {
@@ -52,6 +58,16 @@ struct TelemetryCQL: Sendable {
         self.deleteLatestOfDevice = "DELETE FROM \(ks).latest_by_device WHERE device_id = ?"
         self.deleteLatest = "DELETE FROM \(ks).latest_by_device WHERE device_id = ? AND key = ?"
         self.deleteCount = "DELETE FROM \(ks).telemetry_counts WHERE scope = ? AND bucket = ?"
+        self.insertRollup = """
+            INSERT INTO \(ks).rollups (device_id, period, span, key, bucket, samples, total, low, high, first_ts, first_value, last_ts, \
+            last_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?
+            """
+        let rollupRange = "FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ? AND key = ? AND bucket >= ? AND bucket < ?"
+        self.selectRollups = "SELECT bucket, samples, total, low, high, first_ts, first_value, last_ts, last_value " + rollupRange
+        self.selectRollupKeys = "SELECT key, bucket FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ?"
+        self.deleteRollup = "DELETE FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ? AND key = ? AND bucket = ?"
+        self.deleteRollupRange = "DELETE " + rollupRange
+        self.deleteRollupPartition = "DELETE FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ?"
     }
 
     /// Which of `keys` have a point at which of `timestamps` in one partition (markers for each).
