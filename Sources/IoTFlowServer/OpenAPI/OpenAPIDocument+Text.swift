@@ -65,7 +65,7 @@ extension OpenAPIDocument {
     },
     {
       "name": "Export",
-      "description": "Streaming export of a device's history (planned: issue 15)."
+      "description": "Streaming export of a device's history."
     },
     {
       "name": "OpenAPI",
@@ -10185,8 +10185,7 @@ extension OpenAPIDocument {
               }
             }
           }
-        },
-        "x-iotflow-planned": "issue 15"
+        }
       }
     },
     "/openapi.json": {

@@ -26,7 +26,11 @@ struct RetentionSweeper: Service {
     }
 
     func run() async throws {
-        guard self.settings.isEnabled else { return }
+        // A service that returns ends the whole service group, so a disabled sweeper waits for the shutdown.
+        guard self.settings.isEnabled else {
+            try? await gracefulShutdown()
+            return
+        }
         // A cancelled task (a service group torn down without a graceful shutdown) must stop too.
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
