@@ -176,8 +176,9 @@ struct TelemetryController {
                 var bytes: [UInt8] = []
                 for try await page in export {
                     bytes.removeAll(keepingCapacity: true)
-                    format.write(page, into: &bytes)
+                    let values = format.write(page, into: &bytes)
                     try await writer.write(ByteBuffer(bytes: bytes))
+                    AppMetrics.exportedValues.increment(by: values)
                 }
                 try await writer.finish(nil)
             })

@@ -22,9 +22,12 @@ enum ExportFormat: String {
         }
     }
 
-    /// Appends the lines of one page of entries (their measurements are in key order).
-    func write(_ entries: [TelemetryEntry], into output: inout [UInt8]) {
+    /// Appends the lines of one page of entries (their measurements are in key order); answers how many values.
+    @discardableResult
+    func write(_ entries: [TelemetryEntry], into output: inout [UInt8]) -> Int {
+        var values = 0
         for entry in entries {
+            values += entry.measurements.count
             let time = ISO8601.format(milliseconds: entry.timestamp)
             for (key, value) in entry.measurements {
                 switch self {
@@ -49,6 +52,7 @@ enum ExportFormat: String {
                 output.append(UInt8(ascii: "\n"))
             }
         }
+        return values
     }
 
     /// A CSV field, quoted (quotes doubled) only when it must be.

@@ -56,6 +56,7 @@ enum AppMetrics {
     static let alertQueuePoints = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_queue_points")
     static let alertBacklogDevices = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_backlog_devices")
     static let alertLag = CoreMetrics.Gauge(label: "iotflow_alert_evaluation_lag_seconds")
+    static let exportedValues = CoreMetrics.Counter(label: "iotflow_export_values_total")
 
     static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
         let elapsed = ContinuousClock.now - start
