@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import TestProcess
 import Synchronization
+import TestProcess
 import Testing
 
 /// `GET /telemetry/{device_id}/export` of a large range against the built binary: memory stays flat, and a client

@@ -63,7 +63,9 @@ struct TelemetryExportTests {
             let narrowed = try await api.get(
                 "/api/v1/telemetry/\(device.id)/export?format=ndjson&keys=temperature,door&start_time=\(start)&end_time=\(end)", auth: .adminToken)
             #expect(narrowed.status == .ok)
-            let keys = narrowed.text.split(separator: "\n").compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))["key"].string }
+            let keys = narrowed.text.split(separator: "\n").compactMap {
+                try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))["key"].string
+            }
             #expect(keys == ["door", "temperature"])
         }
     }
