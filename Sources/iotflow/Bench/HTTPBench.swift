@@ -21,8 +21,8 @@ struct HTTPBench: AsyncParsableCommand {
     static let scenarioNames = [
         "noop", "write-single", "write-batch-100", "write-batch-1000", "write-single-rules-10", "write-single-rules-100", "write-fleet", "latest",
         "history-raw",
-        "history-aggregated", "store-insert-100",
-        "store-insert-1000",
+        "history-aggregated", "aggregated-rollup", "export", "store-insert-100",
+        "store-insert-1000", "retention-sweep",
     ]
 
     @Option(name: .long, help: "Keep-alive connections for the no-op, write and latest scenarios (one device each).")
@@ -65,6 +65,9 @@ struct HTTPBench: AsyncParsableCommand {
 
     @Option(name: .long, help: "Also run each write-single-rules scenario with this many stream subscribers open (default 0: only without).")
     var rulesStreamSubscribers = 0
+
+    @Option(name: .long, help: "Expired values the retention-sweep scenario removes while it measures writes.")
+    var expiredPoints = 1_000_000
 
     @Option(name: .long, help: "Devices of the write-fleet scenario (0, the default, skips it; e.g. 1000).")
     var fleetDevices = 0
@@ -323,7 +326,7 @@ struct HTTPBench: AsyncParsableCommand {
                 }
             )
         }
-        if selected.contains("history-raw") || selected.contains("history-aggregated") {
+        if !selected.isDisjoint(with: ["history-raw", "history-aggregated", "aggregated-rollup", "export"]) {
             Bench.progress("loading 86400 points (24 h at 1 Hz) into device \(session.historyDevice.id) through the batch API")
             let (load, start, end) = try await session.loadHistory(points: 86_400)
             report.historyLoad = load
@@ -331,8 +334,14 @@ struct HTTPBench: AsyncParsableCommand {
             Bench.progress("loaded in \(BenchReport.format(load.seconds, 2)) s, \(load.stored) points stored")
             let range = "start_time=\(BenchSession.iso(start))&end_time=\(BenchSession.iso(end))"
             let rawPath = "/api/v1/telemetry/\(session.historyDevice.id)?\(range)&limit=10000"
-            let aggregatedPath = "/api/v1/telemetry/\(session.historyDevice.id)/aggregated?field=temperature&aggregation=mean&window=1m&\(range)"
-            for (name, path, expected) in [("history-raw", rawPath, 10_000), ("history-aggregated", aggregatedPath, 1440)]
+            // The loaded range starts and ends on minutes, so /aggregated answers it from rollups; starting 1 ms later
+            // (the same 1440 windows) makes it read raw points, as before rollups existed.
+            let aggregated = "/api/v1/telemetry/\(session.historyDevice.id)/aggregated?field=temperature&aggregation=mean&window=1m"
+            let rawAggregatedPath = "\(aggregated)&start_time=\(BenchSession.iso(start + 1))&end_time=\(BenchSession.iso(end))"
+            let rollupPath = "\(aggregated)&\(range)"
+            for (name, path, expected) in [
+                ("history-raw", rawPath, 10_000), ("history-aggregated", rawAggregatedPath, 1440), ("aggregated-rollup", rollupPath, 1440),
+            ]
             where selected.contains(name) {
                 let probe = try await session.client.send(session.ownerGet(path)).expect(200, "GET \(path)").json()
                 let count = probe["count"] as? Int ?? -1
@@ -341,6 +350,16 @@ struct HTTPBench: AsyncParsableCommand {
                 report.scenarios.append(
                     try await runner.http(
                         name: name, summary: "GET \(path) as the owner (bearer token)", connections: self.readConnections, check: check
+                    ) { _ in RepeatedRequestSource(request: session.ownerGet(path)) }
+                )
+            }
+            if selected.contains("export") {
+                // The whole loaded day as CSV (86,400 points, two values each) per request, on one connection.
+                let path = "/api/v1/telemetry/\(session.historyDevice.id)/export?\(range)"
+                report.scenarios.append(
+                    try await runner.http(
+                        name: "export", summary: "GET \(path) as the owner: CSV of 86,400 points (172,800 values) per request",
+                        connections: 1, pointsPerRequest: 86_400
                     ) { _ in RepeatedRequestSource(request: session.ownerGet(path)) }
                 )
             }
@@ -362,6 +381,13 @@ struct HTTPBench: AsyncParsableCommand {
 
         let baseline = StoreInsertBaseline(
             configuration: configuration, logger: Logger(label: "iotflow.bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        if selected.contains("retention-sweep") {
+            let sweep = RetentionSweepBench(
+                writers: self.connections, warmup: .seconds(self.warmup), duration: .seconds(self.duration), expiredPoints: self.expiredPoints)
+            report.scenarios += try await baseline.withThrowawayStore(registerCleanup: { cleanup.add($0) }) { store in
+                try await sweep.run(store, firstTimestamp: session.writeDay(5), backend: baseline.backendDescription)
+            }
+        }
         let storeRuns = [100, 1000].filter { selected.contains("store-insert-\($0)") }
         if !storeRuns.isEmpty {
             let results = try await baseline.withThrowawayStore(registerCleanup: { cleanup.add($0) }) { store in
