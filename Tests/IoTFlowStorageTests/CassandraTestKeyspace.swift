@@ -43,7 +43,7 @@ struct CassandraTestKeyspace: Sendable {
         let client = CassandraClient(configuration: CassandraConfiguration(endpoints: settings.hosts), logger: Self.logger)
         let created = CassandraTestKeyspace(client: client, settings: settings, runTask: Task { try await client.run() })
         do {
-            try await CassandraSchema.migrate(client: client, settings: settings, now: clock.nowMilliseconds(), logger: Self.logger)
+            try await created.store(clock: clock).migrate()
         } catch {
             await created.drop()
             throw error

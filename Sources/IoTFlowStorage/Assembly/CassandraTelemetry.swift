@@ -22,7 +22,8 @@ enum CassandraTelemetry {
         stores.prepare = {
             try await preparePrimary()
             do {
-                try await CassandraSchema.migrate(client: client, settings: settings, now: clock.nowMilliseconds(), logger: logger)
+                // Before this instance serves: migrations, then the rollups backfill when due (see TelemetryCassandraStore+Backfill.swift).
+                try await telemetry.migrate()
             } catch let error as CassandraError {
                 throw ConfigurationError(message: "cannot prepare telemetry in Cassandra at \(settings): \(error)")
             }

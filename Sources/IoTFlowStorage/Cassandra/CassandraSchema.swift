@@ -66,11 +66,23 @@ enum CassandraSchema {
         }
         for migration in Self.migrations(keyspace: keyspace) where !applied.contains(migration.version) {
             for statement in migration.statements { _ = try await client.query(statement) }
-            _ = try await client.execute(
-                "INSERT INTO \(keyspace).schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
-                [.int(migration.version), .text(migration.description), .timestamp(now)]
-            )
+            try await Self.record(migration.version, migration.description, client: client, keyspace: keyspace, now: now)
             logger.info("cassandra migration applied", metadata: ["version": "\(migration.version)", "keyspace": "\(keyspace)"])
         }
+    }
+
+    /// Records `version` in `schema_migrations`.
+    static func record(_ version: Int32, _ description: String, client: CassandraClient, keyspace: String, now: Int64) async throws {
+        _ = try await client.execute(
+            "INSERT INTO \(keyspace).schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+            [.int(version), .text(description), .timestamp(now)]
+        )
+    }
+
+    /// Whether `version` is recorded in `schema_migrations`.
+    static func isRecorded(_ version: Int32, client: CassandraClient, keyspace: String) async throws -> Bool {
+        guard case .rows(let rows) = try await client.execute("SELECT version FROM \(keyspace).schema_migrations WHERE version = ?", [.int(version)])
+        else { return false }
+        return !rows.rows.isEmpty
     }
 }

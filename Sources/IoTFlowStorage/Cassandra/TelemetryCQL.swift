@@ -29,6 +29,9 @@ struct TelemetryCQL: Sendable {
     let deleteRollup: String
     let deleteRollupRange: String
     let deleteRollupPartition: String
+    let selectEveryBucket: String
+    let selectFirstKey: String
+    let selectNextKey: String
     private let keyspace: String
 
     init(keyspace: String) {
@@ -68,6 +71,10 @@ struct TelemetryCQL: Sendable {
         self.deleteRollup = "DELETE FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ? AND key = ? AND bucket = ?"
         self.deleteRollupRange = "DELETE " + rollupRange
         self.deleteRollupPartition = "DELETE FROM \(ks).rollups WHERE device_id = ? AND period = ? AND span = ?"
+        // The backfill's walk: every device's buckets (a scan, partitions in token order), then a partition's keys one at a time.
+        self.selectEveryBucket = "SELECT device_id, bucket FROM \(ks).buckets_by_device"
+        self.selectFirstKey = "SELECT key FROM \(ks).points WHERE device_id = ? AND bucket = ? LIMIT 1"
+        self.selectNextKey = "SELECT key FROM \(ks).points WHERE device_id = ? AND bucket = ? AND key > ? LIMIT 1"
     }
 
     /// Which of `keys` have a point at which of `timestamps` in one partition (markers for each).

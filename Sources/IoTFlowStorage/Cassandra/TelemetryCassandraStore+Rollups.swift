@@ -130,21 +130,26 @@ extension TelemetryCassandraStore {
             )
         }
         let reads = ranges.flatMap { partition, keys in keys.map { (partition, $0.key, $0.value.first, $0.value.last) } }
-        let options = self.options
         let found = try await BoundedConcurrency.map(reads) { partition, key, first, last in
-            var summaries: [RollupKey: RollupSummary] = [:]
-            let values: [CassandraValue] = [
-                .bigint(partition.deviceID), .bigint(partition.bucket), .text(key), .timestamp(first),
-                .timestamp(last + RollupPeriod.minute.milliseconds),
-            ]
-            for try await row in self.client.rows(self.cql.selectRangeAll, values, options: options) {
-                guard let timestamp = row[0].timestampMilliseconds, let number = Self.number(row, from: 1) else { continue }
-                let minute = RollupKey(deviceID: partition.deviceID, key: key, period: .minute, bucket: RollupPeriod.minute.bucket(of: timestamp))
-                if minutes.contains(minute) { Self.merge(&summaries, minute, RollupSummary(value: number, at: timestamp)) }
+            try await self.minuteSummaries(partition, key: key, from: first, to: last + RollupPeriod.minute.milliseconds).filter {
+                minutes.contains($0.key)
             }
-            return summaries
         }
         return found.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+    }
+
+    /// The minute summaries of `key`'s points in one bucket of points and `[from, to)`, folded in timestamp order; minutes
+    /// without a numeric value are left out. Every recompute of minutes, and the backfill, folds points here, so a
+    /// minute's rollup is the same whoever computed it.
+    func minuteSummaries(_ partition: Partition, key: String, from: Int64, to: Int64) async throws -> [RollupKey: RollupSummary] {
+        var summaries: [RollupKey: RollupSummary] = [:]
+        let values: [CassandraValue] = [.bigint(partition.deviceID), .bigint(partition.bucket), .text(key), .timestamp(from), .timestamp(to)]
+        for try await row in self.client.rows(self.cql.selectRangeAll, values, options: self.options) {
+            guard let timestamp = row[0].timestampMilliseconds, let number = Self.number(row, from: 1) else { continue }
+            let minute = RollupKey(deviceID: partition.deviceID, key: key, period: .minute, bucket: RollupPeriod.minute.bucket(of: timestamp))
+            Self.merge(&summaries, minute, RollupSummary(value: number, at: timestamp))
+        }
+        return summaries
     }
 
     /// Hour summaries of `hours` from their minute rows; hours without one are left out.
