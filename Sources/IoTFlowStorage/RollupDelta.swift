@@ -117,3 +117,37 @@ extension TelemetryValue {
         }
     }
 }
+
+/// The rollup columns an aggregation function reads, so a read decodes only those (decoding is most of its cost), and
+/// the summary built from them; columns not read take values that never win a merge.
+enum RollupColumns {
+    /// Columns after `bucket_ms, n`, in this order.
+    static func names(for function: AggregationFunction) -> [String] {
+        switch function {
+        case .mean, .avg, .sum: ["total"]
+        case .count: []
+        case .min: ["min_v"]
+        case .max: ["max_v"]
+        case .first: ["first_ts", "first_v"]
+        case .last: ["last_ts", "last_v"]
+        }
+    }
+
+    /// A summary of `count` values from the columns `names(for: function)` read (`number` for values, `time` for
+    /// timestamps, by position among them).
+    static func summary(
+        count: Int, function: AggregationFunction, number: (Int) -> Double?, time: (Int) -> Int64?
+    ) -> RollupSummary {
+        var summary = RollupSummary(
+            count: count, sum: .nan, min: .infinity, max: -.infinity, firstTimestamp: .max, first: .nan, lastTimestamp: .min, last: .nan)
+        switch function {
+        case .mean, .avg, .sum: summary.sum = number(0) ?? .nan
+        case .count: break
+        case .min: summary.min = number(0) ?? .nan
+        case .max: summary.max = number(0) ?? .nan
+        case .first: (summary.firstTimestamp, summary.first) = (time(0) ?? .max, number(1) ?? .nan)
+        case .last: (summary.lastTimestamp, summary.last) = (time(0) ?? .min, number(1) ?? .nan)
+        }
+        return summary
+    }
+}

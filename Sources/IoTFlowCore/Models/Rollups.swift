@@ -104,21 +104,30 @@ public struct RollupSummary: Sendable, Equatable {
         }
     }
 
-    /// Folds rollups (bucket start → summary, any order) into the query's windows, oldest first; nil when a window's
-    /// sum or mean cannot be answered from them.
+    /// Folds rollups (bucket start → summary) into the query's windows, oldest first; nil when a window's sum or mean
+    /// cannot be answered from them. Rollups in bucket order (as stores read them) merge in one pass.
     public static func windows(_ rollups: [(bucket: Int64, summary: RollupSummary)], _ query: AggregationQuery) -> [AggregationBucket]? {
+        let ordered = zip(rollups, rollups.dropFirst()).allSatisfy { $0.bucket < $1.bucket } ? rollups : rollups.sorted { $0.bucket < $1.bucket }
         let window = query.windowMilliseconds
-        var merged: [Int64: RollupSummary] = [:]
-        for (bucket, summary) in rollups where bucket >= query.start && bucket < query.end {
-            let start = bucket - ((bucket % window) + window) % window
-            if merged[start] == nil { merged[start] = summary } else { merged[start]?.merge(summary) }
-        }
         var result: [AggregationBucket] = []
-        result.reserveCapacity(merged.count)
-        for (start, summary) in merged.sorted(by: { $0.key < $1.key }) where summary.count > 0 {
-            guard let value = summary.value(query.function) else { return nil }
+        result.reserveCapacity(ordered.count)
+        var current: (start: Int64, summary: RollupSummary)?
+        func close() -> Bool {
+            guard let (start, summary) = current, summary.count > 0 else { return true }
+            guard let value = summary.value(query.function) else { return false }
             result.append(AggregationBucket(start: start, value: value, count: summary.count))
+            return true
         }
+        for (bucket, summary) in ordered where bucket >= query.start && bucket < query.end {
+            let start = bucket - ((bucket % window) + window) % window
+            if current?.start == start {
+                current?.summary.merge(summary)
+            } else {
+                guard close() else { return nil }
+                current = (start, summary)
+            }
+        }
+        guard close() else { return nil }
         return result
     }
 }

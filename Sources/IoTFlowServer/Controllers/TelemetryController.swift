@@ -47,21 +47,39 @@ struct TelemetryController {
         }
     }
 
-    struct AggregationResponse: ResponseEncodable, Sendable {
-        struct Bucket: ResponseEncodable, Sendable {
-            let timestamp: Timestamp
-            let value: TelemetryValue
-            let count: Int
-        }
-
+    /// The answer of `GET /telemetry/{device_id}/aggregated`, written by the own writer: with up to 10,000 buckets,
+    /// `JSONEncoder` took most of the request's time (BENCHMARKS.md, "Rollups").
+    struct AggregationResponse: JSONWritableResponse {
         let deviceID: Int64
         let field: String
         let aggregation: String
         let window: String
-        let data: [Bucket]
-        let count: Int
+        let buckets: [AggregationBucket]
 
-        private enum CodingKeys: String, CodingKey { case deviceID = "device_id", field, aggregation, window, data, count }
+        func writeJSON(into output: inout [UInt8]) {
+            output.reserveCapacity(128 + self.buckets.count * 72)
+            output.append(contentsOf: #"{"device_id":"#.utf8)
+            output.append(contentsOf: String(self.deviceID).utf8)
+            output.append(contentsOf: #","field":"#.utf8)
+            JSONWriter.write(.string(self.field), into: &output)
+            output.append(contentsOf: #","aggregation":"#.utf8)
+            JSONWriter.write(.string(self.aggregation), into: &output)
+            output.append(contentsOf: #","window":"#.utf8)
+            JSONWriter.write(.string(self.window), into: &output)
+            output.append(contentsOf: #","data":["#.utf8)
+            for (index, bucket) in self.buckets.enumerated() {
+                output.append(contentsOf: index == 0 ? #"{"timestamp":"#.utf8 : #",{"timestamp":"#.utf8)
+                JSONText.time(bucket.start, into: &output)
+                output.append(contentsOf: #","value":"#.utf8)
+                JSONWriter.write(TelemetryValue.number(bucket.value).json, into: &output)
+                output.append(contentsOf: #","count":"#.utf8)
+                output.append(contentsOf: String(bucket.count).utf8)
+                output.append(UInt8(ascii: "}"))
+            }
+            output.append(contentsOf: #"],"count":"#.utf8)
+            output.append(contentsOf: String(self.buckets.count).utf8)
+            output.append(UInt8(ascii: "}"))
+        }
     }
 
     struct DeletionResponse: ResponseEncodable, Sendable {
@@ -137,9 +155,8 @@ struct TelemetryController {
                 start: try query.time("start_time"), end: try query.time("end_time")
             )
             let result = try await telemetry.aggregate(deviceID: id, principal: principal, aggregation)
-            let data = result.buckets.map { AggregationResponse.Bucket(timestamp: Timestamp($0.start), value: .number($0.value), count: $0.count) }
             return AggregationResponse(
-                deviceID: id, field: result.query.field, aggregation: result.aggregation, window: result.window, data: data, count: data.count)
+                deviceID: id, field: result.query.field, aggregation: result.aggregation, window: result.window, buckets: result.buckets)
         }
         routes.get("{device_id}/export") { request, context in
             let principal = try context.identity.principal(accepting: [.device, .user, .adminToken])

@@ -10,7 +10,7 @@ public struct RetentionSettings: Sendable, Equatable {
     /// Seconds between sweeps (one also runs at start).
     public var intervalSeconds: Int = 3600
     /// Values or rollups removed per transaction: a write waits for at most one chunk.
-    public var chunkSize: Int = 5000
+    public var chunkSize: Int = 1000
 
     public init() {}
 

@@ -129,18 +129,35 @@ extension TelemetryPostgresStore {
         )
     }
 
-    /// The query's windows from rollups of `period`; nil when a window's sum is not known.
+    /// The query's windows from rollups of `period`; nil when a window's sum is not known. Reads only the columns the
+    /// function needs, in bucket order.
     func aggregateFromRollups(_ query: AggregationQuery, period: RollupPeriod) async throws -> [AggregationBucket]? {
+        let names = RollupColumns.names(for: query.function)
+        var binds = PostgresBindings()
+        binds.append(query.deviceID)
+        binds.append(query.field)
+        binds.append(period.rawValue)
+        binds.append(query.start)
+        binds.append(query.end)
         let rows = try await self.database.rows(
-            """
-            SELECT bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v FROM telemetry_rollups
-            WHERE device_id = \(query.deviceID) AND key_id = (SELECT id FROM telemetry_keys WHERE name = \(query.field))
-            AND period_ms = \(period.rawValue) AND bucket_ms >= \(query.start) AND bucket_ms < \(query.end)
-            """
-        )
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \((["bucket_ms", "n"] + names).joined(separator: ", ")) FROM telemetry_rollups
+                    WHERE device_id = $1 AND key_id = (SELECT id FROM telemetry_keys WHERE name = $2)
+                    AND period_ms = $3 AND bucket_ms >= $4 AND bucket_ms < $5 ORDER BY bucket_ms
+                    """,
+                binds: binds))
         var rollups: [(bucket: Int64, summary: RollupSummary)] = []
         rollups.reserveCapacity(rows.count)
-        for row in rows { rollups.append(try Self.rollup(row)) }
+        for row in rows {
+            let columns = row.makeRandomAccess()
+            let bucket = try columns[0].decode(Int64.self)
+            let count = try columns[1].decode(Int64.self)
+            let summary = RollupColumns.summary(
+                count: Int(count), function: query.function, number: { try? columns[2 + $0].decode(Double.self) },
+                time: { try? columns[2 + $0].decode(Int64.self) })
+            rollups.append((bucket, summary))
+        }
         return RollupSummary.windows(rollups, query)
     }
 

@@ -114,26 +114,24 @@ extension TelemetrySQLiteStore {
         )
     }
 
-    /// The query's windows from rollups of `period`; nil when a window's sum is not a number.
+    /// The query's windows from rollups of `period`; nil when a window's sum is not a number. Reads only the columns
+    /// the function needs, in bucket order.
     func aggregateFromRollups(_ query: AggregationQuery, period: RollupPeriod) async throws -> [AggregationBucket]? {
         guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
+        let names = RollupColumns.names(for: query.function)
         let rows = try await self.database.read(
             """
-            SELECT bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v FROM telemetry_rollups
-            WHERE device_id = ? AND key_id = ? AND period_ms = ? AND bucket_ms >= ? AND bucket_ms < ?
+            SELECT \((["bucket_ms", "n"] + names).joined(separator: ", ")) FROM telemetry_rollups
+            WHERE device_id = ? AND key_id = ? AND period_ms = ? AND bucket_ms >= ? AND bucket_ms < ? ORDER BY bucket_ms
             """,
             [.int(query.deviceID), .int(keyID), .int(period.milliseconds), .int(query.start), .int(query.end)]
         )
         var rollups: [(bucket: Int64, summary: RollupSummary)] = []
         rollups.reserveCapacity(rows.count)
         for row in rows {
-            guard let bucket = row.int64("bucket_ms"), let firstTimestamp = row.int64("first_ts"),
-                let lastTimestamp = row.int64("last_ts")
-            else { continue }
-            let summary = RollupSummary(
-                count: row.int("n"), sum: row.double("total") ?? .nan, min: row.double("min_v") ?? .nan, max: row.double("max_v") ?? .nan,
-                firstTimestamp: firstTimestamp, first: row.double("first_v") ?? .nan, lastTimestamp: lastTimestamp,
-                last: row.double("last_v") ?? .nan)
+            guard let bucket = row.int64("bucket_ms") else { continue }
+            let summary = RollupColumns.summary(
+                count: row.int("n"), function: query.function, number: { row.double(names[$0]) }, time: { row.int64(names[$0]) })
             rollups.append((bucket, summary))
         }
         return RollupSummary.windows(rollups, query)

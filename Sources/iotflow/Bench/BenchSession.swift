@@ -1,4 +1,5 @@
 import Foundation
+import IoTFlowCore
 import NIOCore
 import NIOHTTP1
 
@@ -131,10 +132,7 @@ struct BenchSession: Sendable {
 
     /// ISO 8601 UTC of an epoch-ms instant, as the history queries spell it.
     static func iso(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        ISO8601.format(milliseconds: milliseconds)
     }
 
     /// Gives every write device alert rules number `from` up to `to` (exclusive) on `temperature`: rule 0 fires at
