@@ -151,3 +151,27 @@ enum RollupColumns {
         return summary
     }
 }
+
+/// A store that answers aggregations from raw points and from rollups; picks the source as `AggregationSource` says.
+protocol RollupAggregating: TelemetryStore {
+    /// Windows from raw points.
+    func aggregateRaw(_ query: AggregationQuery) async throws -> [AggregationBucket]
+    /// Windows from rollups of `period`; nil when a window's sum is not known.
+    func aggregateFromRollups(_ query: AggregationQuery, period: RollupPeriod) async throws -> [AggregationBucket]?
+}
+
+extension RollupAggregating {
+    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
+        guard query.start < query.end, query.windowMilliseconds > 0 else { return source == .rollups ? nil : [] }
+        let period = RollupPeriod.covering(query)
+        switch source {
+        case .raw: return try await self.aggregateRaw(query)
+        case .rollups:
+            guard let period else { return nil }
+            return try await self.aggregateFromRollups(query, period: period)
+        case .automatic:
+            if let period, let buckets = try await self.aggregateFromRollups(query, period: period) { return buckets }
+            return try await self.aggregateRaw(query)
+        }
+    }
+}

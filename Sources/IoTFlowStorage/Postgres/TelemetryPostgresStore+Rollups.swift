@@ -6,7 +6,7 @@ import PostgresNIO
 /// recomputed from raw points, and their hours from the minutes. Recomputing folds in Swift (`RollupSummary`), where
 /// an overflowing sum becomes infinite instead of raising PostgreSQL's float8 overflow error; a NaN `total` marks a
 /// sum that is not known, which sends sums and means back to raw points.
-extension TelemetryPostgresStore {
+extension TelemetryPostgresStore: RollupAggregating {
     /// Merges rollup rows (sorted by primary key, as every writer does against deadlocks).
     static func mergeRollups(_ rows: [RollupDelta.Row], on connection: PostgresConnection, logger: Logger) async throws {
         guard !rows.isEmpty else { return }
@@ -159,17 +159,5 @@ extension TelemetryPostgresStore {
             rollups.append((bucket, summary))
         }
         return RollupSummary.windows(rollups, query)
-    }
-
-    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
-        guard query.start < query.end, query.windowMilliseconds > 0 else { return source == .rollups ? nil : [] }
-        let period = RollupPeriod.covering(query)
-        switch source {
-        case .raw: return try await self.aggregateRaw(query)
-        case .rollups: return try await period.asyncFlatMap { try await self.aggregateFromRollups(query, period: $0) }
-        case .automatic:
-            if let period, let buckets = try await self.aggregateFromRollups(query, period: period) { return buckets }
-            return try await self.aggregateRaw(query)
-        }
     }
 }

@@ -5,7 +5,7 @@ import SQLiteNIO
 /// delete: new values merge into their buckets; minutes whose values were overwritten or partly deleted are recomputed
 /// from raw points, and their hours from the minutes. A NULL `total` marks a sum that is not a number (SQLite stores
 /// NaN as NULL), which sends sums and means back to raw points.
-extension TelemetrySQLiteStore {
+extension TelemetrySQLiteStore: RollupAggregating {
     /// Rollup columns in table order.
     static let rollupColumns = "device_id, key_id, period_ms, bucket_ms, n, total, min_v, max_v, first_ts, first_v, last_ts, last_v"
     /// Rows per merge statement: 12 variables each, within SQLite's 32,766.
@@ -135,25 +135,5 @@ extension TelemetrySQLiteStore {
             rollups.append((bucket, summary))
         }
         return RollupSummary.windows(rollups, query)
-    }
-
-    public func aggregate(_ query: AggregationQuery, source: AggregationSource) async throws -> [AggregationBucket]? {
-        guard query.start < query.end, query.windowMilliseconds > 0 else { return source == .rollups ? nil : [] }
-        let period = RollupPeriod.covering(query)
-        switch source {
-        case .raw: return try await self.aggregateRaw(query)
-        case .rollups: return try await period.asyncFlatMap { try await self.aggregateFromRollups(query, period: $0) }
-        case .automatic:
-            if let period, let buckets = try await self.aggregateFromRollups(query, period: period) { return buckets }
-            return try await self.aggregateRaw(query)
-        }
-    }
-}
-
-extension Optional {
-    /// `flatMap` with an async transform.
-    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
