@@ -46,6 +46,22 @@ struct RetentionTests {
         } while ContinuousClock.now < deadline
         #expect(timestamps == [ISO8601.format(milliseconds: now - 60_000)])
 
+        // The same sweep then removes the rollups older than three days: wait for both counters.
+        var retentionLines: [Substring] = []
+        let metricsDeadline = ContinuousClock.now + .seconds(60)
+        repeat {
+            let metrics = String(buffer: try await server.request("/metrics", method: .get).body ?? ByteBuffer())
+            retentionLines = metrics.split(separator: "\n").filter { $0.hasPrefix("iotflow_retention_") }
+            if retentionLines.contains("iotflow_retention_values_removed_total 3")
+                && retentionLines.contains("iotflow_retention_rollups_removed_total 2")
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < metricsDeadline
+        #expect(retentionLines.contains("iotflow_retention_values_removed_total 3"), "\(retentionLines)")
+        #expect(retentionLines.contains("iotflow_retention_rollups_removed_total 2"), "\(retentionLines)")
+
         // Two days back, rollups (kept three days) still answer; five days back they are gone too.
         for (start, expected) in [(twoDaysAgo, [30.0]), (fiveDaysAgo, [])] {
             let query =
@@ -57,19 +73,19 @@ struct RetentionTests {
             #expect(values == expected, "\(start)")
         }
 
-        let metrics = String(buffer: try await server.request("/metrics", method: .get).body ?? ByteBuffer())
-        #expect(metrics.contains("iotflow_retention_values_removed_total 3"), "\(metrics.split(separator: "\n").filter { $0.contains("retention") })")
-        #expect(metrics.contains("iotflow_retention_rollups_removed_total 2"))
-        // Events are written in the background: wait for the sweep's.
-        var events: [[String: Any]] = []
+        // Events are written in the background. The POST may commit between a sweep's values and its rollups, so the
+        // removals can be spread over two events: wait until their sums are all.
+        var removed = (values: 0, rollups: 0)
         let eventDeadline = ContinuousClock.now + .seconds(30)
         repeat {
             let answer = try await server.request("/api/v1/admin/events?event_type=telemetry.expired", method: .get, headers: Self.admin)
-            events = try answer.json["events"] as? [[String: Any]] ?? []
-            if !events.isEmpty { break }
+            let details = (try answer.json["events"] as? [[String: Any]] ?? []).compactMap { $0["details"] as? [String: Any] }
+            removed = (
+                details.reduce(0) { $0 + ($1["values_removed"] as? Int ?? 0) }, details.reduce(0) { $0 + ($1["rollups_removed"] as? Int ?? 0) }
+            )
+            if removed.values == 3 && removed.rollups == 2 { break }
             try await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < eventDeadline
-        let details = try #require(events.last?["details"] as? [String: Any])
-        #expect(details["values_removed"] as? Int == 3 && details["rollups_removed"] as? Int == 2, "\(details)")
+        #expect(removed.values == 3 && removed.rollups == 2, "telemetry.expired events removed \(removed)")
     }
 }
