@@ -15,15 +15,6 @@ import IoTFlowCore
 /// transactions): one may write its rollup from a read that missed the other's points. The next write of that minute
 /// repairs it when points never expire; while they do, the next overwrite or delete in it does.
 extension TelemetryCassandraStore {
-    /// What a value adds to rollups: numbers, booleans as 0 or 1; strings nothing.
-    static func rollupNumber(_ value: TelemetryValue) -> Double? {
-        switch value {
-        case .number(let number): number
-        case .bool(let flag): flag ? 1 : 0
-        case .string: nil
-        }
-    }
-
     /// Brings the rollups of the minutes and hours of `rows` up to date, after the rows are stored; `existing` are the
     /// points that were stored before.
     func updateRollups(after rows: [TelemetryBatch.Row], existing: Set<PointKey>) async throws {
@@ -34,7 +25,7 @@ extension TelemetryCassandraStore {
             let minute = RollupKey(deviceID: row.deviceID, key: row.key, period: .minute, bucket: RollupPeriod.minute.bucket(of: row.timestamp))
             if existing.contains(PointKey(deviceID: row.deviceID, key: row.key, timestamp: row.timestamp)) {
                 recompute.insert(minute)
-            } else if let number = Self.rollupNumber(row.value) {
+            } else if let number = row.value.rollupNumber {
                 if pointsExpire { Self.merge(&added, minute, RollupSummary(value: number, at: row.timestamp)) } else { recompute.insert(minute) }
             }
         }
