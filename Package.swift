@@ -98,6 +98,8 @@ let package = Package(
                 "RedisNIO",
                 "CassandraNIO",
                 "MongoNIO",
+                // SQLiteNIO's product brings its vendored SQLite build (the module VaporCSQLite), which the store's own
+                // connection (SQLite/Native) calls directly, and the value type SQLiteData.
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),

@@ -157,12 +157,36 @@ struct RedisCacheTests {
                 ]
             )
             await a.mergeLatest([LatestValue(key: "b", value: .bool(true), timestamp: 500)], deviceID: 3)
-            #expect(await b.latest(deviceID: 3)?.map(\.key) == ["b", "s", "t"])
+            // B may hold a copy in process until A's notice reaches it, moments later.
+            try await expectEventually { await b.latest(deviceID: 3)?.map(\.key) == ["b", "s", "t"] }
             await a.invalidateLatest(deviceID: 3)
-            #expect(await b.latest(deviceID: 3) == nil)
+            try await expectEventually { await b.latest(deviceID: 3) == nil }
             // A snapshot read before the invalidation (telemetry deleted) must not come back.
             await b.storeLatest([LatestValue(key: "t", value: .number(1), timestamp: 1_000)], deviceID: 3, readStartedAt: readStartedAt)
             #expect(await a.latest(deviceID: 3) == nil)
+        }
+    }
+
+    @Test("latest values in process: a write updates its own instance's copy at once and the others' within 1 s")
+    func latestCopiesFollowWrites() async throws {
+        try await RedisTestServer.withCaches(2) { caches in
+            let (a, b) = (caches[0], caches[1])
+            let first = [LatestValue(key: "t", value: .number(1), timestamp: 1_000)]
+            await a.storeLatest(first, deviceID: 8, readStartedAt: SystemWallClock().nowMilliseconds())
+            #expect(await a.latest(deviceID: 8) == first)
+            #expect(await b.latest(deviceID: 8) == first)  // now also in B's L1
+            let newer = LatestValue(key: "t", value: .number(2), timestamp: 2_000)
+            await a.mergeLatest([newer], deviceID: 8)
+            // Read-your-writes on the writing instance, from its own copy.
+            #expect(await a.latest(deviceID: 8) == [newer])
+            let start = ContinuousClock.now
+            try await expectEventually(within: .seconds(1)) { await b.latest(deviceID: 8) == [newer] }
+            #expect(ContinuousClock.now - start < .seconds(1))
+            // B drops its copy on the notice, reads Redis again and keeps the fresh snapshot in process.
+            #expect(await b.latest(deviceID: 8) == [newer])
+            await b.invalidateLatest(deviceID: 8)
+            #expect(await b.latest(deviceID: 8) == nil)
+            try await expectEventually(within: .seconds(1)) { await a.latest(deviceID: 8) == nil }
         }
     }
 

@@ -72,6 +72,9 @@ extension RedisCache {
         case .user(let id): await self.local.invalidateUser(id: id)
         case .token(let hash): await self.local.invalidateToken(hash: hash)
         case .alertRules: await self.local.alertRulesChanged()
+        case .latest(let id, let origin):
+            // A write's own instance merged it into its copy already.
+            if origin != self.heartbeat { await self.local.invalidateLatest(deviceID: id) }
         case .generation(let generation):
             let moved = self.state.withLock { state -> Bool in
                 guard generation > state.generation else { return false }

@@ -54,7 +54,8 @@ public final class RedisCache: Cache, Service {
         self.client = RedisClient(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
         self.keys = RedisCacheKeys(prefix: configuration.keyPrefix)
         self.local = InMemoryCache(
-            clock: clock, deviceLifetimeMilliseconds: configuration.localLifetimeMilliseconds, latestLifetimeMilliseconds: 0,
+            clock: clock, deviceLifetimeMilliseconds: configuration.localLifetimeMilliseconds,
+            latestLifetimeMilliseconds: configuration.localLifetimeMilliseconds,
             sessionLifetimeMilliseconds: configuration.localLifetimeMilliseconds
         )
         self.clock = clock
@@ -212,6 +213,11 @@ public final class RedisCache: Cache, Service {
     // MARK: Latest values
 
     public func latest(deviceID: Int64) async -> [LatestValue]? {
+        if self.usesLocal, let found = await self.local.latest(deviceID: deviceID) {
+            self.count(hit: true)
+            return found
+        }
+        let readStartedAt = self.clock.nowMilliseconds()
         guard let generation = self.readableGeneration else {
             self.count(hit: false)
             return nil
@@ -232,36 +238,46 @@ public final class RedisCache: Cache, Service {
             values.append(value)
         }
         self.count(hit: true)
-        return values.sorted { $0.key < $1.key }
+        values.sort { $0.key < $1.key }
+        if self.usesLocal { await self.local.storeLatest(values, deviceID: deviceID, readStartedAt: readStartedAt) }
+        return values
     }
 
     public func storeLatest(_ values: [LatestValue], deviceID: Int64, readStartedAt: Int64) async {
         guard !values.isEmpty else { return }
+        if self.usesLocal { await self.local.storeLatest(values, deviceID: deviceID, readStartedAt: readStartedAt) }
         _ = await self.writeLatest(values, deviceID: deviceID, complete: true, readStartedAt: readStartedAt)
     }
 
+    /// Merges a write's values into Redis, which tells the other instances to drop their copy, and then into this
+    /// instance's copy. In that order: a read here that fetched Redis's older snapshot meanwhile either stored it
+    /// before the local merge (which then updates it) or is refused for having started before the change.
     public func mergeLatest(_ values: [LatestValue], deviceID: Int64) async {
         guard !values.isEmpty else { return }
         if await self.writeLatest(values, deviceID: deviceID, complete: false, readStartedAt: 0) == nil {
             // A cached snapshot in Redis now lacks this write; it must not be served once Redis answers again.
             self.state.withLock { $0.missedWrite = true }
         }
+        await self.local.mergeLatest(values, deviceID: deviceID)
     }
 
     public func invalidateLatest(deviceID: Int64) async {
+        await self.local.invalidateLatest(deviceID: deviceID)
         let generation = self.generation
         await self.invalidate(
             RedisCacheScripts.invalidateKey,
             keys: [self.keys.latest(deviceID, generation: generation), self.keys.tombstone("latest", "\(deviceID)")], arguments: [],
-            message: nil
+            message: .latest(deviceID, origin: nil)
         )
     }
 
     private func writeLatest(_ values: [LatestValue], deviceID: Int64, complete: Bool, readStartedAt: Int64) async -> RESPValue? {
         let generation = self.generation
+        // A merge (a write) tells the other instances to drop their first-level copy; this instance merged its own.
+        let notice = complete ? "" : RedisInvalidation.latest(deviceID, origin: self.heartbeat).message
         var arguments = [
             "\(self.configuration.latestLifetimeMilliseconds)", complete ? "1" : "0", "\(readStartedAt)",
-            "\(self.configuration.clockSkewMarginMilliseconds)",
+            "\(self.configuration.clockSkewMarginMilliseconds)", complete ? "" : self.keys.invalidationChannel, notice,
         ]
         for value in values {
             let encoded = RedisCacheCodec.encode(value)

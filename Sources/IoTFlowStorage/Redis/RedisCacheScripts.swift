@@ -68,7 +68,8 @@ enum RedisCacheScripts {
     )
 
     /// KEYS: latest hash, tombstone. ARGV: lifetime ms, complete flag ("1" for a full snapshot, "0" for a
-    /// merge), read started at, skew margin, then triples of field, timestamp, encoded value.
+    /// merge), read started at, skew margin, channel and message to publish (empty: none), then triples of field,
+    /// timestamp, encoded value.
     /// Newer timestamps win per field. A full snapshot read before the last invalidation is refused.
     /// Only a full snapshot marks the hash complete; a merge into a missing hash leaves it incomplete,
     /// so reads miss until a snapshot arrives, and that snapshot cannot overwrite the newer merged values.
@@ -79,7 +80,7 @@ enum RedisCacheScripts {
           local at = redis.call('GET', KEYS[2])
           if at and tonumber(at) >= tonumber(ARGV[3]) - tonumber(ARGV[4]) then return 0 end
         end
-        for i = 5, #ARGV, 3 do
+        for i = 7, #ARGV, 3 do
           local current = redis.call('HGET', KEYS[1], ARGV[i])
           local currentTs = current and tonumber(string.match(current, '^(-?%d+)|'))
           if not currentTs or currentTs <= tonumber(ARGV[i + 1]) then
@@ -88,6 +89,7 @@ enum RedisCacheScripts {
         end
         if complete then redis.call('HSET', KEYS[1], '\\0complete', '1') end
         redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+        if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
         return 1
         """
     )

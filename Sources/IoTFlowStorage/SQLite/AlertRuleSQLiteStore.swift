@@ -155,7 +155,7 @@ public struct AlertRuleSQLiteStore: AlertRuleStore {
         ]
     }
 
-    static func rule(_ row: SQLiteRow) -> AlertRule {
+    static func rule(_ row: SQLiteRecord) -> AlertRule {
         AlertRule(
             id: row.int64("id") ?? 0, name: row.string("name") ?? "", ownerID: row.int64("user_pk") ?? 0,
             ownerPublicID: row.string("owner_public_id") ?? "", deviceID: row.int64("device_id"), groupID: row.int64("group_id"),

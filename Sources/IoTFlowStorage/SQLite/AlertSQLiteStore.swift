@@ -101,7 +101,7 @@ public struct AlertSQLiteStore: AlertStore {
         let from = transition.from.map(\.rawValue).sorted()
         // The status condition makes this a compare-and-set: of two racing transitions, the second finds the new
         // status and changes nothing.
-        let rows = try await self.database.write {
+        let rows = try await self.database.write { [assignments, binds] in
             try await $0.query(
                 """
                 UPDATE alerts SET \(assignments.joined(separator: ", ")) WHERE id = ? AND status IN (\(placeholders(from.count)))
@@ -161,7 +161,7 @@ public struct AlertSQLiteStore: AlertStore {
         value.map { .float($0) } ?? .null
     }
 
-    static func alert(_ row: SQLiteRow) -> Alert {
+    static func alert(_ row: SQLiteRecord) -> Alert {
         Alert(
             id: row.int64("id") ?? 0, ruleID: row.int64("rule_id") ?? 0, ruleName: row.string("rule_name") ?? "",
             type: AlertRuleType(rawValue: row.string("type") ?? "") ?? .threshold, deviceID: row.int64("device_id") ?? 0,

@@ -118,7 +118,7 @@ public struct DeviceSQLiteStore: DeviceStore {
         if let status = changes.status { set("status", .text(status.rawValue)) }
         set("updated_at", .int(now))
         let statement = "UPDATE devices SET \(assignments.joined(separator: ", ")) WHERE id = ? RETURNING id"
-        let rows = try await self.database.writeTranslatingConstraints { try await $0.query(statement, binds + [.int(id)]) }
+        let rows = try await self.database.writeTranslatingConstraints { [binds] in try await $0.query(statement, binds + [.int(id)]) }
         guard !rows.isEmpty else { return nil }
         return try await self.device(id: id)
     }
@@ -143,7 +143,7 @@ public struct DeviceSQLiteStore: DeviceStore {
     }
 
     /// Moves `last_seen` forward (never back) inside the caller's transaction.
-    static func markSeen(_ lastSeen: [Int64: Int64], on connection: SQLiteConnection) async throws {
+    static func markSeen(_ lastSeen: [Int64: Int64], on connection: isolated SQLiteHandle) async throws {
         guard !lastSeen.isEmpty else { return }
         let values = Array(repeating: "(?, ?)", count: lastSeen.count).joined(separator: ", ")
         let binds = lastSeen.flatMap { [SQLiteData.int($0.key), .int($0.value)] }

@@ -88,7 +88,7 @@ public struct EventSQLiteStore: EventStore {
             binds
         )
         return rows.map { row in
-            EventCount(bucketStart: row.int64("bucket") ?? 0, type: row.string("event_type") ?? "", count: row.int("n") ?? 0)
+            EventCount(bucketStart: row.int64("bucket") ?? 0, type: row.string("event_type") ?? "", count: row.int("n"))
         }
     }
 

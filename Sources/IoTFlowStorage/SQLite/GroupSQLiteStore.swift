@@ -55,7 +55,7 @@ public struct GroupSQLiteStore: GroupStore {
             binds.append(.text(color))
         }
         let statement = "UPDATE device_groups SET \(assignments.joined(separator: ", ")) WHERE id = ? RETURNING id"
-        let rows = try await self.database.writeTranslatingConstraints { try await $0.query(statement, binds + [.int(id)]) }
+        let rows = try await self.database.writeTranslatingConstraints { [binds] in try await $0.query(statement, binds + [.int(id)]) }
         guard !rows.isEmpty else { return nil }
         return try await self.group(id: id)
     }
@@ -106,7 +106,7 @@ public struct GroupSQLiteStore: GroupStore {
     public func removeMember(groupID: Int64, deviceID: Int64) async throws -> Bool {
         try await self.database.write { connection in
             _ = try await connection.query("DELETE FROM group_members WHERE group_id = ? AND device_id = ?", [.int(groupID), .int(deviceID)])
-            return try await connection.changes() > 0
+            return await connection.changes() > 0
         }
     }
 

@@ -42,7 +42,7 @@ enum RegistrySQLiteRows {
         return "value"
     }
 
-    static func user(_ row: SQLiteRow) -> User {
+    static func user(_ row: SQLiteRecord) -> User {
         User(
             id: row.int64("id") ?? 0, publicID: row.string("user_id") ?? "", username: row.string("username") ?? "",
             email: row.string("email") ?? "", passwordHash: row.string("password_hash") ?? "", isActive: row.bool("is_active"),
@@ -51,7 +51,7 @@ enum RegistrySQLiteRows {
         )
     }
 
-    static func device(_ row: SQLiteRow) -> Device {
+    static func device(_ row: SQLiteRecord) -> Device {
         Device(
             id: row.int64("id") ?? 0, ownerID: row.int64("user_pk") ?? 0, ownerPublicID: row.string("owner_public_id") ?? "",
             name: row.string("name") ?? "", description: row.string("description"),
@@ -61,7 +61,7 @@ enum RegistrySQLiteRows {
         )
     }
 
-    static func group(_ row: SQLiteRow) -> DeviceGroup {
+    static func group(_ row: SQLiteRecord) -> DeviceGroup {
         DeviceGroup(
             id: row.int64("id") ?? 0, ownerID: row.int64("user_pk") ?? 0, ownerPublicID: row.string("owner_public_id") ?? "",
             name: row.string("name") ?? "", description: row.string("description"), color: row.string("color") ?? "",
@@ -72,10 +72,10 @@ enum RegistrySQLiteRows {
 
 extension SQLiteDatabaseFile {
     /// Runs a write and turns SQLite's unique-constraint failures into ``UniqueViolation``.
-    func writeTranslatingConstraints(_ body: (SQLiteConnection) async throws -> [SQLiteRow]) async throws -> [SQLiteRow] {
+    func writeTranslatingConstraints(_ body: @Sendable (isolated SQLiteHandle) async throws -> [SQLiteRecord]) async throws -> [SQLiteRecord] {
         do {
             return try await self.write(body)
-        } catch let error as SQLiteError where error.reason == .constraintUniqueFailed || error.reason == .constraint {
+        } catch let error as SQLiteFailure where error.isUniqueViolation {
             throw UniqueViolation(field: RegistrySQLiteRows.field(fromConstraintMessage: error.message))
         }
     }

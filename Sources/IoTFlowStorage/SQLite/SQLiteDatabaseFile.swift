@@ -1,12 +1,12 @@
 import IoTFlowCore
 import Logging
 import NIOCore
-import NIOPosix
 import SQLiteNIO
 import Synchronization
 
 /// One SQLite database file in WAL mode: a single writer connection used under a lock (SQLite allows
-/// one writer at a time anyway) and a few reader connections that run concurrently with it.
+/// one writer at a time anyway) and a few reader connections that run concurrently with it, each a
+/// ``SQLiteHandle`` on a thread of its own.
 public final class SQLiteDatabaseFile: Sendable {
     /// How hard commits are made durable.
     public enum Durability: String, Sendable {
@@ -16,14 +16,14 @@ public final class SQLiteDatabaseFile: Sendable {
         case normal
     }
 
-    let writer: SQLiteConnection
-    private let readers: [SQLiteConnection]
+    let writer: SQLiteHandle
+    private let readers: [SQLiteHandle]
     private let nextReader = Atomic<Int>(0)
     private let writeLock = AsyncLock()
     /// Path of the file.
     public let path: String
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(path: String, writer: SQLiteHandle, readers: [SQLiteHandle]) {
         self.path = path
         self.writer = writer
         self.readers = readers
@@ -33,23 +33,25 @@ public final class SQLiteDatabaseFile: Sendable {
     public static func open(
         path: String, readers readerCount: Int = 2, durability: Durability = .full, logger: Logger
     ) async throws -> SQLiteDatabaseFile {
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let writer = try await SQLiteOutage.translating { try await SQLiteHandle.open(path: path) }
+        var readers: [SQLiteHandle] = []
         do {
-            _ = try await writer.query("PRAGMA journal_mode=WAL")
-            _ = try await writer.query("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
-            _ = try await writer.query("PRAGMA foreign_keys=ON")
-            _ = try await writer.query("PRAGMA temp_store=MEMORY")
-            try await SQLiteMigrations.apply(on: writer, logger: logger)
+            try await SQLiteOutage.translating {
+                try await writer.query("PRAGMA journal_mode=WAL")
+                try await writer.query("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
+                try await writer.query("PRAGMA foreign_keys=ON")
+                try await writer.query("PRAGMA temp_store=MEMORY")
+                try await SQLiteMigrations.apply(on: writer, logger: logger)
+                for _ in 0..<max(1, readerCount) {
+                    let reader = try await SQLiteHandle.open(path: path)
+                    readers.append(reader)
+                    try await reader.query("PRAGMA query_only=ON")
+                    try await reader.query("PRAGMA temp_store=MEMORY")
+                }
+            }
         } catch {
-            try? await writer.close()
+            await Self.close([writer] + readers)
             throw error
-        }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<max(1, readerCount) {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            _ = try await reader.query("PRAGMA query_only=ON")
-            _ = try await reader.query("PRAGMA temp_store=MEMORY")
-            readers.append(reader)
         }
         return SQLiteDatabaseFile(path: path, writer: writer, readers: readers)
     }
@@ -57,41 +59,43 @@ public final class SQLiteDatabaseFile: Sendable {
     /// Closes every connection.
     public func close() async {
         // Detached so the close happens even when the caller is being cancelled: a failed start-up (say,
-        // the port is taken) cancels every service, and a cancelled thread-pool hop would skip the close.
-        await Task.detached { [writer, readers] in
-            try? await writer.close()
-            for reader in readers { try? await reader.close() }
-        }.value
+        // the port is taken) cancels every service, and a cancelled hop would skip the close.
+        await Task.detached { [writer, readers] in await Self.close([writer] + readers) }.value
+    }
+
+    private static func close(_ handles: [SQLiteHandle]) async {
+        for handle in handles {
+            await handle.close()
+            await handle.stopThread()
+        }
     }
 
     /// Runs a read-only statement on a reader connection.
-    func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRecord] {
+        try await SQLiteOutage.translating { try await self.nextReaderHandle().query(sql, binds) }
+    }
+
+    /// Runs `body` on a reader connection's thread: every statement it runs there costs no hop, and it reads
+    /// rows in place (``SQLiteHandle/forEachRow(_:_:_:)``).
+    func reading<T: Sendable>(_ body: @Sendable (isolated SQLiteHandle) async throws -> T) async throws -> T {
+        try await SQLiteOutage.translating { try await self.nextReaderHandle().run(body) }
+    }
+
+    private func nextReaderHandle() -> SQLiteHandle {
         let index = self.nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        let reader = self.readers[(index & Int.max) % self.readers.count]
-        return try await SQLiteOutage.translating { try await reader.query(sql, binds) }
+        return self.readers[(index & Int.max) % self.readers.count]
     }
 
-    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`); rolls back when it throws.
-    func write<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await SQLiteOutage.translating { try await self.transaction(body) }
-    }
-
-    private func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await self.writeLock.withLock {
-            _ = try await self.writer.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(self.writer)
-                _ = try await self.writer.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await self.writer.query("ROLLBACK")
-                throw error
-            }
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`) on the writer's thread; rolls back when it throws.
+    func write<T: Sendable>(_ body: @Sendable (isolated SQLiteHandle) async throws -> T) async throws -> T {
+        try await SQLiteOutage.translating {
+            try await self.writeLock.withLock { try await self.writer.transaction(body) }
         }
     }
 
     /// Runs one statement outside an explicit transaction, under the writer lock.
-    func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    @discardableResult
+    func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRecord] {
         try await SQLiteOutage.translating {
             try await self.writeLock.withLock { try await self.writer.query(sql, binds) }
         }
@@ -103,38 +107,6 @@ public final class SQLiteDatabaseFile: Sendable {
         _ = try await self.read("SELECT 1")
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-    }
-}
-
-extension SQLiteConnection {
-    /// Rows changed by the last statement on this connection (valid under the writer lock).
-    func changes() async throws -> Int {
-        try await self.query("SELECT changes() AS n").first?.column("n")?.integer ?? 0
-    }
-}
-
-extension SQLiteRow {
-    func int64(_ name: String) -> Int64? {
-        guard let data = self.column(name), !data.isNull else { return nil }
-        return data.integer.map(Int64.init)
-    }
-
-    func int(_ name: String) -> Int {
-        self.column(name)?.integer ?? 0
-    }
-
-    func string(_ name: String) -> String? {
-        guard let data = self.column(name), !data.isNull else { return nil }
-        return data.string
-    }
-
-    func bool(_ name: String) -> Bool {
-        (self.column(name)?.integer ?? 0) != 0
-    }
-
-    func double(_ name: String) -> Double? {
-        guard let data = self.column(name), !data.isNull else { return nil }
-        return data.double
     }
 }
 

@@ -282,7 +282,7 @@ enum SQLiteMigrations {
     static var latestVersion: Int { Self.versions.count }
 
     /// Brings the schema up to ``latestVersion``; refuses a file written by a newer build.
-    static func apply(on connection: SQLiteConnection, logger: Logger) async throws {
+    static func apply(on connection: isolated SQLiteHandle, logger: Logger) async throws {
         let current = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
         guard current <= Self.latestVersion else {
             throw MigrationError(message: "database schema version \(current) is newer than this build supports (\(Self.latestVersion))")

@@ -19,7 +19,7 @@ final class TelemetryKeyDictionary: Sendable {
 
     /// Ids of `names`, creating missing ones inside the caller's write transaction.
     /// Returns the ids and those newly read, to be remembered with ``remember(_:)`` after commit.
-    func ensureIDs(_ names: Set<String>, on connection: SQLiteConnection) async throws -> [String: Int64] {
+    func ensureIDs(_ names: Set<String>, on connection: isolated SQLiteHandle) async throws -> [String: Int64] {
         var resolved = self.knownIDs(names)
         let missing = names.subtracting(resolved.keys).sorted()
         guard !missing.isEmpty else { return resolved }

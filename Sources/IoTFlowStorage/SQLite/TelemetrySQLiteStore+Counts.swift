@@ -29,7 +29,7 @@ extension TelemetrySQLiteStore {
 
     /// Adds `delta` (negative for deletes) to the counters, inside the caller's transaction (writes add theirs
     /// with their other effects, TelemetrySQLiteStore+Effects).
-    static func apply(_ delta: CountDelta, sign: Int, on connection: SQLiteConnection) async throws {
+    static func apply(_ delta: CountDelta, sign: Int, on connection: isolated SQLiteHandle) async throws {
         var binds: [SQLiteData] = []
         Self.appendCounts(delta, sign: sign, to: &binds)
         try await Self.insertEffects(binds, on: connection)
@@ -37,7 +37,7 @@ extension TelemetrySQLiteStore {
 
     /// Counts per device and recent minute of the rows a delete is about to remove (`filter` over `telemetry`).
     static func delta(
-        ofRowsWhere filter: String, _ binds: [SQLiteData], recentSince: Int64, on connection: SQLiteConnection
+        ofRowsWhere filter: String, _ binds: [SQLiteData], recentSince: Int64, on connection: isolated SQLiteHandle
     ) async throws
         -> CountDelta
     {
@@ -56,7 +56,7 @@ extension TelemetrySQLiteStore {
     }
 
     /// Drops per-minute counters that fell out of the recent window (cheap: a range of the primary key).
-    static func pruneRecentCounts(before recentSince: Int64, on connection: SQLiteConnection) async throws {
+    static func pruneRecentCounts(before recentSince: Int64, on connection: isolated SQLiteHandle) async throws {
         _ = try await connection.query(
             "DELETE FROM telemetry_counts WHERE scope = ? AND bucket < ?", [.integer(Self.minuteScope), .int(recentSince / 60_000)])
     }

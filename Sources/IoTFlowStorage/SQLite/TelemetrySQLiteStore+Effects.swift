@@ -26,7 +26,7 @@ extension TelemetrySQLiteStore {
     /// Applies the effects of a write inside the caller's transaction; values must be inserted already so that
     /// `delta` counts what was new.
     static func applyEffects(
-        of batch: TelemetryBatch, ids: [String: Int64], delta: CountDelta, lastSeen: [Int64: Int64], on connection: SQLiteConnection
+        of batch: TelemetryBatch, ids: [String: Int64], delta: CountDelta, lastSeen: [Int64: Int64], on connection: isolated SQLiteHandle
     ) async throws {
         var binds: [SQLiteData] = []
         binds.reserveCapacity(
@@ -65,7 +65,7 @@ extension TelemetrySQLiteStore {
 
     /// Inserts effect rows (``effectColumns`` binds each) into the view, in statements of at most
     /// ``effectRowsPerStatement`` rows.
-    static func insertEffects(_ binds: [SQLiteData], on connection: SQLiteConnection) async throws {
+    static func insertEffects(_ binds: [SQLiteData], on connection: isolated SQLiteHandle) async throws {
         let rows = binds.count / Self.effectColumns
         var start = 0
         while start < rows {

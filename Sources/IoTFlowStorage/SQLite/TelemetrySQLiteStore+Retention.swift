@@ -52,7 +52,7 @@ extension TelemetrySQLiteStore {
                 """,
                 [.int(cutoff), .integer(limit)]
             )
-            return try await connection.changes()
+            return await connection.changes()
         }
     }
 }

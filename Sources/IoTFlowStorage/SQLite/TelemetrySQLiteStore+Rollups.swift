@@ -12,7 +12,7 @@ extension TelemetrySQLiteStore: RollupAggregating {
     private static let rollupRowsPerStatement = 2000
 
     /// Merges new values and recomputes overwritten minutes, inside the write's transaction.
-    static func applyRollups(_ delta: RollupDelta, on connection: SQLiteConnection) async throws {
+    static func applyRollups(_ delta: RollupDelta, on connection: isolated SQLiteHandle) async throws {
         let rows = delta.rows
         var start = 0
         while start < rows.count {
@@ -53,7 +53,7 @@ extension TelemetrySQLiteStore: RollupAggregating {
     /// Brings the rollups of one device in line after its values in `[start, end)` were deleted (of the keys
     /// `keyFilter` selects, or all).
     static func applyRollupDelete(
-        deviceID: Int64, start: Int64, end: Int64, keyFilter: String?, _ keyBinds: [SQLiteData], on connection: SQLiteConnection
+        deviceID: Int64, start: Int64, end: Int64, keyFilter: String?, _ keyBinds: [SQLiteData], on connection: isolated SQLiteHandle
     ) async throws {
         let edit = RollupRangeEdit(start: start, end: end)
         let filter = keyFilter.map { " AND \($0)" } ?? ""
@@ -74,7 +74,7 @@ extension TelemetrySQLiteStore: RollupAggregating {
     /// Replaces the rollups of one bucket (of the keys `keyFilter` selects, or all): minutes from raw points, hours
     /// from minute rollups. `FIRST_VALUE` over the bucket in time order picks the first and last values.
     private static func recompute(
-        _ period: RollupPeriod, deviceID: Int64, bucket: Int64, keyFilter: String?, _ keyBinds: [SQLiteData], on connection: SQLiteConnection
+        _ period: RollupPeriod, deviceID: Int64, bucket: Int64, keyFilter: String?, _ keyBinds: [SQLiteData], on connection: isolated SQLiteHandle
     ) async throws {
         let filter = keyFilter.map { " AND \($0)" } ?? ""
         let range: [SQLiteData] = [.int(deviceID), .int(bucket), .int(bucket + period.milliseconds)]
@@ -119,20 +119,23 @@ extension TelemetrySQLiteStore: RollupAggregating {
     func aggregateFromRollups(_ query: AggregationQuery, period: RollupPeriod) async throws -> [AggregationBucket]? {
         guard let keyID = try await self.keys.lookup([query.field], database: self.database)[query.field] else { return [] }
         let names = RollupColumns.names(for: query.function)
-        let rows = try await self.database.read(
-            """
-            SELECT \((["bucket_ms", "n"] + names).joined(separator: ", ")) FROM telemetry_rollups
-            WHERE device_id = ? AND key_id = ? AND period_ms = ? AND bucket_ms >= ? AND bucket_ms < ? ORDER BY bucket_ms
-            """,
-            [.int(query.deviceID), .int(keyID), .int(period.milliseconds), .int(query.start), .int(query.end)]
-        )
-        var rollups: [(bucket: Int64, summary: RollupSummary)] = []
-        rollups.reserveCapacity(rows.count)
-        for row in rows {
-            guard let bucket = row.int64("bucket_ms") else { continue }
-            let summary = RollupColumns.summary(
-                count: row.int("n"), function: query.function, number: { row.double(names[$0]) }, time: { row.int64(names[$0]) })
-            rollups.append((bucket, summary))
+        let function = query.function
+        let rollups = try await self.database.reading { reader in
+            var rollups: [(bucket: Int64, summary: RollupSummary)] = []
+            try await reader.forEachRow(
+                """
+                SELECT \((["bucket_ms", "n"] + names).joined(separator: ", ")) FROM telemetry_rollups
+                WHERE device_id = ? AND key_id = ? AND period_ms = ? AND bucket_ms >= ? AND bucket_ms < ? ORDER BY bucket_ms
+                """,
+                [.int(query.deviceID), .int(keyID), .int(period.milliseconds), .int(query.start), .int(query.end)]
+            ) { row in
+                // The function's columns follow `bucket_ms, n`.
+                let summary = RollupColumns.summary(
+                    count: Int(row.int64(1)), function: function, number: { row.optionalDouble(Int32(2 + $0)) },
+                    time: { row.optionalInt64(Int32(2 + $0)) })
+                rollups.append((row.int64(0), summary))
+            }
+            return rollups
         }
         return RollupSummary.windows(rollups, query)
     }

@@ -17,10 +17,6 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         self.clock = clock
     }
 
-    // Rows per INSERT statement: large enough to amortise a thread-pool hop, well below SQLite's
-    // variable limit (6 variables a row).
-    private static let rowsPerStatement = 4000
-
     public func write(_ writes: [TelemetryWrite]) async throws {
         _ = try await self.write(writes, lastSeen: [:])
     }
@@ -37,9 +33,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
             let ids = try await self.keys.ensureIDs(batch.keyNames, on: connection)
             var delta = CountDelta()
             var rollups = RollupDelta()
-            for chunk in batch.rows.chunked(Self.rowsPerStatement) {
-                try await Self.insertValues(chunk, ids: ids, recentSince: recentSince, delta: &delta, rollups: &rollups, on: connection)
-            }
+            try await Self.insertValues(batch.rows, ids: ids, recentSince: recentSince, delta: &delta, rollups: &rollups, on: connection)
             try await Self.applyEffects(of: batch, ids: ids, delta: delta, lastSeen: lastSeen, on: connection)
             try await Self.applyRollups(rollups, on: connection)
             if self.pruning.isDue(recentSince) { try await Self.pruneRecentCounts(before: recentSince, on: connection) }
@@ -49,58 +43,38 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         return true
     }
 
-    /// Inserts values and counts those that are new, in one statement: `DO NOTHING … RETURNING` lists exactly the
-    /// rows it inserted. Nearly always that is every row; when some existed already, the chunk is written again
-    /// as an upsert so the later write wins (it rewrites the rows just inserted with the same values), and the
-    /// minutes of the rows that were not new are recomputed in the rollups.
+    /// Inserts values one statement each (compiled once per connection), counting those that are new: a value whose
+    /// (device, key, timestamp) exists already is written again as an update, so the later write wins, and its minute
+    /// is recomputed in the rollups instead of merged.
     private static func insertValues(
-        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, rollups: inout RollupDelta,
-        on connection: SQLiteConnection
+        _ rows: [TelemetryBatch.Row], ids: [String: Int64], recentSince: Int64, delta: inout CountDelta, rollups: inout RollupDelta,
+        on connection: isolated SQLiteHandle
     ) async throws {
-        let inserted = try await Self.insert(
-            rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO NOTHING", assignments: false,
-            returning: " RETURNING device_id, key_id, ts_ms", on: connection)
-        var fresh = Set<StoredValueID>()
-        let allFresh = inserted.count == rows.count
-        for row in inserted {
-            guard let deviceID = row.int64("device_id"), let timestamp = row.int64("ts_ms") else { continue }
-            delta.add(deviceID: deviceID, timestamp: timestamp, recentSince: recentSince)
-            if !allFresh, let keyID = row.int64("key_id") { fresh.insert(StoredValueID(deviceID: deviceID, keyID: keyID, timestamp: timestamp)) }
-        }
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(6)
         for row in rows {
             let keyID = try TelemetryBatch.keyID(row.key, in: ids)
-            if allFresh || fresh.contains(StoredValueID(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)) {
+            binds.removeAll(keepingCapacity: true)
+            binds.append(contentsOf: [.int(row.deviceID), .int(keyID), .int(row.timestamp)])
+            Self.appendValue(row.value, to: &binds)
+            let inserted = try await connection.change(
+                """
+                INSERT INTO telemetry (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (device_id, key_id, ts_ms) DO NOTHING
+                """,
+                binds
+            )
+            if inserted > 0 {
+                delta.add(deviceID: row.deviceID, timestamp: row.timestamp, recentSince: recentSince)
                 rollups.addInserted(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp, value: row.value)
             } else {
+                try await connection.change(
+                    "UPDATE telemetry SET num_value = ?4, str_value = ?5, bool_value = ?6 WHERE device_id = ?1 AND key_id = ?2 AND ts_ms = ?3",
+                    binds
+                )
                 rollups.addOverwritten(deviceID: row.deviceID, keyID: keyID, timestamp: row.timestamp)
             }
         }
-        if !allFresh {
-            try await Self.insert(rows, ids: ids, conflict: "(device_id, key_id, ts_ms) DO UPDATE SET", on: connection)
-        }
-    }
-
-    @discardableResult
-    private static func insert(
-        _ rows: ArraySlice<TelemetryBatch.Row>, ids: [String: Int64], conflict: String, assignments: Bool = true, returning: String = "",
-        on connection: SQLiteConnection
-    ) async throws -> [SQLiteRow] {
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(rows.count * 6)
-        for row in rows {
-            binds.append(.int(row.deviceID))
-            binds.append(.int(try TelemetryBatch.keyID(row.key, in: ids)))
-            binds.append(.int(row.timestamp))
-            Self.appendValue(row.value, to: &binds)
-        }
-        return try await connection.query(
-            """
-            INSERT INTO telemetry (device_id, key_id, ts_ms, num_value, str_value, bool_value) VALUES \
-            \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")) \
-            ON CONFLICT \(conflict)\(assignments ? " num_value = excluded.num_value, str_value = excluded.str_value, bool_value = excluded.bool_value" : "")\(returning)
-            """,
-            binds
-        )
     }
 
     public func history(_ query: HistoryQuery) async throws -> [TelemetryEntry] {
@@ -127,44 +101,43 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         for key in keys {
             binds.append(contentsOf: [.int(query.deviceID), .int(key.value), .int(lower), .int(upper), .integer(query.limit)])
         }
-        let rows = try await self.database.read(perKey.joined(separator: " UNION ALL "), binds)
+        let sql = perKey.joined(separator: " UNION ALL ")
         let position = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element.value, $0.offset) })
-        var columns = [[(timestamp: Int64, value: TelemetryValue)]](repeating: [], count: keys.count)
-        for row in rows {
-            guard let keyID = row.int64("key_id"), let index = position[keyID], let timestamp = row.int64("ts_ms"),
-                let value = row.column("v").flatMap(Self.value)
-            else { continue }
-            columns[index].append((timestamp, value))
-        }
-        let entries = HistoryPageMerge.entries(columns, names: keys.map(\.key), descending: query.descending, limit: query.limit)
-        guard let first = entries.first?.timestamp, let last = entries.last?.timestamp else { return [] }
-        let (low, high) = (min(first, last), max(first, last))
-        var metadata: [Int64: String] = [:]
-        if query.includeMetadata {
-            let metadataRows = try await self.database.read(
-                "SELECT ts_ms, metadata FROM telemetry_metadata WHERE device_id = ? AND ts_ms >= ? AND ts_ms <= ?",
-                [.int(query.deviceID), .int(low), .int(high)]
-            )
-            for row in metadataRows {
-                if let timestamp = row.int64("ts_ms"), let text = row.string("metadata") { metadata[timestamp] = text }
+        let names = keys.map(\.key)
+        // The page is read and merged on the reader's thread: values go from SQLite's columns into the page with no
+        // row objects in between.
+        return try await self.database.reading { [binds] reader in
+            var columns = [[(timestamp: Int64, value: TelemetryValue)]](repeating: [], count: names.count)
+            try await reader.forEachRow(sql, binds) { row in
+                guard let index = position[row.int64(0)], let value = Self.value(row, at: 2) else { return }
+                columns[index].append((row.int64(1), value))
             }
-        }
-        guard !metadata.isEmpty else { return entries }
-        return entries.map { entry in
-            var entry = entry
-            entry.metadata = metadata[entry.timestamp]
-            return entry
+            let entries = HistoryPageMerge.entries(columns, names: names, descending: query.descending, limit: query.limit)
+            guard query.includeMetadata, let first = entries.first?.timestamp, let last = entries.last?.timestamp else { return entries }
+            var metadata: [Int64: String] = [:]
+            try await reader.forEachRow(
+                "SELECT ts_ms, metadata FROM telemetry_metadata WHERE device_id = ? AND ts_ms >= ? AND ts_ms <= ? AND metadata IS NOT NULL",
+                [.int(query.deviceID), .int(min(first, last)), .int(max(first, last))]
+            ) { row in
+                metadata[row.int64(0)] = row.string(1)
+            }
+            guard !metadata.isEmpty else { return entries }
+            return entries.map { entry in
+                var entry = entry
+                entry.metadata = metadata[entry.timestamp]
+                return entry
+            }
         }
     }
 
-    /// A value read as `COALESCE(num_value, str_value, bool_value)`: its storage class tells the type
-    /// (REAL a number, TEXT a string, INTEGER a boolean).
-    static func value(_ data: SQLiteData) -> TelemetryValue? {
-        switch data {
-        case .float(let number): .number(number)
-        case .text(let string): .string(string)
-        case .integer(let flag): .bool(flag != 0)
-        default: nil
+    /// A value read as `COALESCE(num_value, str_value, bool_value)` in column `column`: its storage class tells the
+    /// type (REAL a number, TEXT a string, INTEGER a boolean).
+    static func value(_ row: SQLitePreparedStatement, at column: Int32) -> TelemetryValue? {
+        switch row.storageClass(column) {
+        case .float: .number(row.double(column))
+        case .text: .string(row.string(column))
+        case .integer: .bool(row.int64(column) != 0)
+        case .blob, .null: nil
         }
     }
 
@@ -276,11 +249,11 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         }
         let range: [SQLiteData] = [.int(deviceID), .int(start), .int(end)]
         let recentSince = self.recentSince
-        return try await self.database.write { connection in
+        return try await self.database.write { [keyFilter, keyBinds] connection in
             let filter = "device_id = ? AND ts_ms >= ? AND ts_ms < ?\(keyFilter)"
             let delta = try await Self.delta(ofRowsWhere: filter, range + keyBinds, recentSince: recentSince, on: connection)
             _ = try await connection.query("DELETE FROM telemetry WHERE \(filter)", range + keyBinds)
-            let deleted = try await connection.changes()
+            let deleted = await connection.changes()
             try await Self.apply(delta, sign: -1, on: connection)
             try await Self.applyRollupDelete(
                 deviceID: deviceID, start: start, end: end, keyFilter: keyBinds.isEmpty ? nil : "key_id IN (\(placeholders(keyBinds.count)))",
@@ -377,7 +350,7 @@ public struct TelemetrySQLiteStore: TelemetryStore {
         return ids
     }
 
-    static func value(_ row: SQLiteRow) -> TelemetryValue? {
+    static func value(_ row: SQLiteRecord) -> TelemetryValue? {
         if let number = row.double("num_value") { return .number(number) }
         if let string = row.string("str_value") { return .string(string) }
         if let flag = row.int64("bool_value") { return .bool(flag != 0) }
