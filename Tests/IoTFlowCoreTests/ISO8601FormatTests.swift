@@ -45,6 +45,21 @@ struct ISO8601FormatTests {
         #expect(ISO8601.format(milliseconds: Int64.max) == "292278994-08-17T07:12:55.807Z")
     }
 
+    @Test("write appends exactly format's text after what the buffer holds, on both sides of the four-digit years")
+    func writeMatchesFormat() {
+        var rng = SplitMix64(seed: 24)
+        var epochs: [Int64] = [
+            Int64.min, -377_736_739_200_000, -62_167_219_200_001, -62_167_219_200_000, -1, 0, 1_764_410_130_123,
+            253_402_300_799_999, 253_402_300_800_000, Int64.max,
+        ]
+        for _ in 0..<2000 { epochs.append(Int64.random(in: -400_000_000_000_000...400_000_000_000_000, using: &rng)) }
+        for epoch in epochs {
+            var output = Array("[".utf8)
+            ISO8601.write(milliseconds: epoch, into: &output)
+            #expect(output == Array(("[" + ISO8601.format(milliseconds: epoch)).utf8), "\(epoch)")
+        }
+    }
+
     @Test("round trip: parse(format(ms)) == ms from year 1 to 9999")
     func roundTrip() {
         let first: Int64 = -62_135_596_800_000  // 0001-01-01T00:00:00.000Z

@@ -4,46 +4,78 @@ public enum ISO8601 {
     /// Formats epoch milliseconds as `2026-11-29T10:15:30.123Z`; years outside 0000–9999 with all their digits
     /// and, before year 0, a leading minus (`-0010-09-11T…`, ISO 8601 expanded years).
     public static func format(milliseconds: Int64) -> String {
+        if Self.hasFourDigitYear(milliseconds) {
+            // The common case, written straight into the string's storage: no intermediate allocations.
+            return String(unsafeUninitializedCapacity: Self.fourDigitYearLength) { buffer in
+                Self.fillFourDigitYear(milliseconds, into: buffer)
+                return Self.fourDigitYearLength
+            }
+        }
+        return String(decoding: Self.expandedYearBytes(milliseconds), as: UTF8.self)
+    }
+
+    /// Appends the text of ``format(milliseconds:)`` to `output` without building a string (a history page or an
+    /// export writes tens of thousands of timestamps).
+    public static func write(milliseconds: Int64, into output: inout [UInt8]) {
+        guard Self.hasFourDigitYear(milliseconds) else {
+            output.append(contentsOf: Self.expandedYearBytes(milliseconds))
+            return
+        }
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: Self.fourDigitYearLength))
+        output.withUnsafeMutableBufferPointer { buffer in
+            Self.fillFourDigitYear(milliseconds, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// "YYYY-MM-DDTHH:MM:SS.mmmZ".
+    private static let fourDigitYearLength = 24
+
+    private static func hasFourDigitYear(_ milliseconds: Int64) -> Bool {
+        milliseconds >= Self.firstFourDigitYearMillisecond && milliseconds < Self.firstFiveDigitYearMillisecond
+    }
+
+    /// Writes a time of a year 0…9999 into the first 24 bytes of `buffer`.
+    private static func fillFourDigitYear(_ milliseconds: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        let (days, msOfDay) = Self.floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = Self.civil(fromDays: days)
+        var index = 0
+        func put(_ value: Int64, _ width: Int) {
+            var remaining = value
+            for offset in stride(from: width - 1, through: 0, by: -1) {
+                buffer[index + offset] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            index += width
+        }
+        func mark(_ character: Unicode.Scalar) {
+            buffer[index] = UInt8(ascii: character)
+            index += 1
+        }
+        put(year, 4)
+        mark("-")
+        put(month, 2)
+        mark("-")
+        put(day, 2)
+        mark("T")
+        put(msOfDay / 3_600_000, 2)
+        mark(":")
+        put((msOfDay / 60_000) % 60, 2)
+        mark(":")
+        put((msOfDay / 1000) % 60, 2)
+        mark(".")
+        put(msOfDay % 1000, 3)
+        mark("Z")
+    }
+
+    /// The text of a time outside the years 0…9999, whose year has a sign or more digits.
+    private static func expandedYearBytes(_ milliseconds: Int64) -> [UInt8] {
         let (days, msOfDay) = Self.floorDivide(milliseconds, 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
         let hours = msOfDay / 3_600_000
         let minutes = (msOfDay / 60_000) % 60
         let seconds = (msOfDay / 1000) % 60
         let millis = msOfDay % 1000
-        if (0...9999).contains(year) {
-            // The common case, written straight into the string's storage: no intermediate allocations
-            // (a history page formats 10,000 timestamps).
-            return String(unsafeUninitializedCapacity: 24) { buffer in
-                var index = 0
-                func put(_ value: Int64, _ width: Int) {
-                    var remaining = value
-                    for offset in stride(from: width - 1, through: 0, by: -1) {
-                        buffer[index + offset] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                        remaining /= 10
-                    }
-                    index += width
-                }
-                func mark(_ character: Unicode.Scalar) {
-                    buffer[index] = UInt8(ascii: character)
-                    index += 1
-                }
-                put(year, 4)
-                mark("-")
-                put(month, 2)
-                mark("-")
-                put(day, 2)
-                mark("T")
-                put(hours, 2)
-                mark(":")
-                put(minutes, 2)
-                mark(":")
-                put(seconds, 2)
-                mark(".")
-                put(millis, 3)
-                mark("Z")
-                return index
-            }
-        }
         var output = [UInt8]()
         output.reserveCapacity(32)
         // Expanded years keep the sign in front of the padding: "-0010", not "0-10".
@@ -62,11 +94,13 @@ public enum ISO8601 {
         output.append(UInt8(ascii: "."))
         Self.appendPadded(millis, width: 3, into: &output)
         output.append(UInt8(ascii: "Z"))
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     /// 0000-01-01T00:00:00.000Z, the earliest time with a four-digit year.
     static let firstFourDigitYearMillisecond: Int64 = -62_167_219_200_000
+    /// 10000-01-01T00:00:00.000Z, the first time with a five-digit year.
+    static let firstFiveDigitYearMillisecond: Int64 = 253_402_300_800_000
 
     /// Parses `YYYY-MM-DD[Thh:mm[:ss[.fff…]]][Z|±hh:mm|±hhmm]` into epoch milliseconds.
     ///

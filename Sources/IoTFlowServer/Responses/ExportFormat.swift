@@ -26,13 +26,16 @@ enum ExportFormat: String {
     @discardableResult
     func write(_ entries: [TelemetryEntry], into output: inout [UInt8]) -> Int {
         var values = 0
+        var time: [UInt8] = []
+        time.reserveCapacity(32)
         for entry in entries {
             values += entry.measurements.count
-            let time = ISO8601.format(milliseconds: entry.timestamp)
+            time.removeAll(keepingCapacity: true)
+            ISO8601.write(milliseconds: entry.timestamp, into: &time)
             for (key, value) in entry.measurements {
                 switch self {
                 case .csv:
-                    output.append(contentsOf: time.utf8)
+                    output.append(contentsOf: time)
                     output.append(UInt8(ascii: ","))
                     Self.csvField(key, into: &output)
                     output.append(UInt8(ascii: ","))
@@ -42,7 +45,7 @@ enum ExportFormat: String {
                     }
                 case .ndjson:
                     output.append(contentsOf: #"{"timestamp":""#.utf8)
-                    output.append(contentsOf: time.utf8)
+                    output.append(contentsOf: time)
                     output.append(contentsOf: #"","key":"#.utf8)
                     JSONWriter.write(.string(key), into: &output)
                     output.append(contentsOf: #","value":"#.utf8)

@@ -29,17 +29,18 @@ struct HistoryResponse: ResponseGenerator, Sendable {
         JSONWriter.write(.string(self.page.device.deviceType), into: &output)
         output.append(contentsOf: #","start_time":""#.utf8)
         // ISO 8601 timestamps need no escaping.
-        output.append(contentsOf: ISO8601.format(milliseconds: self.page.query.start).utf8)
+        ISO8601.write(milliseconds: self.page.query.start, into: &output)
         output.append(contentsOf: #"","end_time":""#.utf8)
-        output.append(contentsOf: ISO8601.format(milliseconds: self.page.query.end).utf8)
+        ISO8601.write(milliseconds: self.page.query.end, into: &output)
         output.append(contentsOf: #"","data":["#.utf8)
+        var keys = KeyText()
         for (index, entry) in self.page.entries.enumerated() {
             output.append(contentsOf: index == 0 ? #"{"timestamp":""#.utf8 : #",{"timestamp":""#.utf8)
-            output.append(contentsOf: ISO8601.format(milliseconds: entry.timestamp).utf8)
+            ISO8601.write(milliseconds: entry.timestamp, into: &output)
             output.append(contentsOf: #"","measurements":{"#.utf8)
             for (offset, member) in entry.measurements.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
-                JSONWriter.write(.string(member.key), into: &output)
+                keys.write(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
                 JSONWriter.write(member.value.json, into: &output)
             }
@@ -59,5 +60,22 @@ struct HistoryResponse: ResponseGenerator, Sendable {
         }
         output.append(UInt8(ascii: "}"))
         return output
+    }
+}
+
+/// The JSON text of the few keys a page repeats on every entry, escaped once: a page of 10,000 entries would
+/// otherwise scan each key for characters to escape 10,000 times.
+private struct KeyText {
+    private var known: [(key: String, text: [UInt8])] = []
+
+    mutating func write(_ key: String, into output: inout [UInt8]) {
+        if let found = self.known.first(where: { $0.key == key }) {
+            output.append(contentsOf: found.text)
+            return
+        }
+        let text = JSONWriter.bytes(.string(key))
+        // A page names at most the keys asked for; the bound only guards the linear search.
+        if self.known.count < 32 { self.known.append((key, text)) }
+        output.append(contentsOf: text)
     }
 }

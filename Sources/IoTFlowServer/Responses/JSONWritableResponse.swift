@@ -28,7 +28,7 @@ enum JSONText {
             return
         }
         output.append(UInt8(ascii: "\""))
-        output.append(contentsOf: ISO8601.format(milliseconds: milliseconds).utf8)
+        ISO8601.write(milliseconds: milliseconds, into: &output)
         output.append(UInt8(ascii: "\""))
     }
 
