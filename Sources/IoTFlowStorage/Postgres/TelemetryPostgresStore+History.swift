@@ -39,8 +39,21 @@ extension TelemetryPostgresStore {
         )
         var columnsByName: [String: [(timestamp: Int64, value: TelemetryValue)]] = [:]
         for row in rows {
-            let (name, timestamp, number, string, bool) = try row.decode((String, Int64, Double?, String?, Bool?).self)
-            guard let value = Self.value(number: number, string: string, bool: bool) else { continue }
+            var name: String?
+            var timestamp: Int64?
+            var number: Double?
+            var string: String?
+            var bool: Bool?
+            for cell in row {
+                switch cell.columnIndex {
+                case 0: name = try cell.string()
+                case 1: timestamp = try cell.int64()
+                case 2: number = try cell.double()
+                case 3: string = try cell.string()
+                default: bool = try cell.bool()
+                }
+            }
+            guard let name, let timestamp, let value = Self.value(number: number, string: string, bool: bool) else { continue }
             columnsByName[name, default: []].append((timestamp, value))
         }
         let names = columnsByName.keys.sorted()

@@ -150,12 +150,20 @@ extension TelemetryPostgresStore: RollupAggregating {
         var rollups: [(bucket: Int64, summary: RollupSummary)] = []
         rollups.reserveCapacity(rows.count)
         for row in rows {
-            let columns = row.makeRandomAccess()
-            let bucket = try columns[0].decode(Int64.self)
-            let count = try columns[1].decode(Int64.self)
+            // bucket_ms, n, then the function's columns: at most two, numbers or times by position.
+            var integers: [Int64?] = [nil, nil, nil, nil]
+            var numbers: [Double?] = [nil, nil]
+            for cell in row {
+                let index = cell.columnIndex
+                if index < 2 || cell.dataType == .int8 {
+                    integers[index] = try cell.int64()
+                } else {
+                    numbers[index - 2] = try cell.double()
+                }
+            }
+            guard let bucket = integers[0], let count = integers[1] else { continue }
             let summary = RollupColumns.summary(
-                count: Int(count), function: query.function, number: { try? columns[2 + $0].decode(Double.self) },
-                time: { try? columns[2 + $0].decode(Int64.self) })
+                count: Int(count), function: query.function, number: { numbers[$0] }, time: { integers[2 + $0] })
             rollups.append((bucket, summary))
         }
         return RollupSummary.windows(rollups, query)
