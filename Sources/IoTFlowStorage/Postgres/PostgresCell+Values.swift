@@ -37,7 +37,9 @@ extension PostgresCell {
     /// A `bool` value; nil for SQL NULL.
     func bool() throws -> Bool? {
         guard let bytes = self.bytes else { return nil }
-        if self.format == .binary, self.dataType == .bool, bytes.readableBytes == 1, let byte = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) {
+        if self.format == .binary, self.dataType == .bool, bytes.readableBytes == 1,
+            let byte = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self)
+        {
             return byte != 0
         }
         return try self.decode(Bool.self)
