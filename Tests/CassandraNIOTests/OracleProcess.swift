@@ -9,13 +9,22 @@ import Testing
 enum OracleProcess {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Oracle")
 
-    static let installHint = "the CQL oracle needs python3 with the DataStax driver: pip install cassandra-driver"
+    static let installHint =
+        "the CQL oracle needs a Python with the DataStax driver: scripts/test.sh exports IOTFLOW_TEST_PYTHON, the one "
+        + "scripts/install-test-tools.sh installs (otherwise python3 on PATH, with pip install cassandra-driver)"
+
+    /// The interpreter and its leading arguments: `IOTFLOW_TEST_PYTHON` when set (the test tools' virtual environment,
+    /// which has the driver), else `python3` from PATH.
+    static var python: (executable: String, arguments: [String]) {
+        if let python = ProcessInfo.processInfo.environment["IOTFLOW_TEST_PYTHON"], !python.isEmpty { return (python, []) }
+        return ("/usr/bin/env", ["python3"])
+    }
 
     /// Runs `python3 <script> <arguments>` with `input` on stdin; `script` is a file of the oracle directory, or `-c`.
     static func run(_ script: String, _ arguments: [String], input: String) async throws -> (status: Int32, output: String, errors: String) {
         let path = script.hasPrefix("-") ? script : self.directory.appendingPathComponent(script).path
         do {
-            let result = try await runCommand("/usr/bin/env", ["python3", path] + arguments, input: input)
+            let result = try await runCommand(self.python.executable, self.python.arguments + [path] + arguments, input: input)
             return (result.status, result.output, result.errors)
         } catch {
             Issue.record("cannot start python3 (\(error)); \(self.installHint)")

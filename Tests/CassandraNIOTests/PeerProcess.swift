@@ -25,7 +25,8 @@ final class PeerProcess: Sendable {
             port = try await Self.freePort()
         }
         let script = OracleProcess.directory.appendingPathComponent("peer.py").path
-        let process = try ChildProcess.launch("/usr/bin/env", ["python3", script, String(port)])
+        let python = OracleProcess.python
+        let process = try ChildProcess.launch(python.executable, python.arguments + [script, String(port)])
         let peer = PeerProcess(port: port, process: process)
         let end = ContinuousClock.now + deadline
         while ContinuousClock.now < end {
